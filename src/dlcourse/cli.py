@@ -1,0 +1,132 @@
+"""The ``dlcourse`` command-line tool.
+
+Start-up stays fast: this module imports only the standard library; each
+command imports what it needs when it runs. Feature areas add their commands
+through a ``register(subparsers)`` function in ``dlcourse/commands/<area>.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from dlcourse import __version__
+
+# Feature areas that contribute sub-commands (each module: register(subparsers)).
+EXTENSIONS = (
+    "dlcourse.commands.data",
+    "dlcourse.commands.evaluation",
+    "dlcourse.commands.lessons",
+)
+
+
+def _add_train(sub) -> None:
+    p = sub.add_parser("train", help="train one experiment config with one framework",
+                       description="Train CONFIG (a YAML file, or a shipped config name such as digits_mlp).")
+    p.add_argument("config", help="YAML config file, or the name of a shipped config")
+    p.add_argument("--framework", "-f", choices=["torch", "tensorflow"], help="framework (default: the config's)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set training.epochs=5 (repeatable)")
+    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"),
+                   help="where run folders are written (default: ./runs or $DLCOURSE_RUNS_DIR)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    p.add_argument("--result-json", help=argparse.SUPPRESS)
+    p.set_defaults(func=_cmd_train)
+
+
+def _cmd_train(args) -> int:
+    from dlcourse.config import load_config
+    from dlcourse.runs import write_json
+    from dlcourse.training.progress import make_reporter
+    from dlcourse.training.runner import run_experiment
+
+    config = load_config(args.config, args.overrides)
+    framework = args.framework or config.framework
+    reporter = make_reporter(args.quiet)
+    if not args.quiet:
+        print(f"training '{config.name}' with {framework} (seed {config.seed})", flush=True)
+    result = run_experiment(config, framework, args.runs_dir, reporter)
+    if args.result_json:
+        write_json(__import__("pathlib").Path(args.result_json),
+                   {"path": str(result.path), "framework": framework, "metrics": result.metrics})
+    if not args.quiet:
+        test = result.metrics["test"]
+        shown = "  ".join(f"{k} {v:.4f}" for k, v in test.items() if k in ("accuracy", "f1_macro", "mse", "mae", "r2"))
+        print(f"test: {shown}")
+        print(f"run folder: {result.path}")
+    return 0
+
+
+def _add_demo(sub) -> None:
+    p = sub.add_parser("demo", help="the course's four examples, both frameworks, one table",
+                       description="Train the classification and regression examples in PyTorch and in "
+                                   "TensorFlow/Keras (each in its own process) and print one side-by-side table.")
+    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"))
+    p.add_argument("--frameworks", nargs="+", choices=["torch", "tensorflow"], default=["torch", "tensorflow"])
+    p.set_defaults(func=lambda a: __import__("dlcourse.training.demo", fromlist=["main"]).main(a))
+
+
+def _add_doctor(sub) -> None:
+    p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
+    p.add_argument("--skip-training", action="store_true", help="do not run the tiny training step")
+    p.set_defaults(func=lambda a: __import__("dlcourse.doctor", fromlist=["main"]).main(a))
+
+
+def _add_explain(sub) -> None:
+    p = sub.add_parser("explain-defaults", help="where Keras and PyTorch differ by default, and what dlcourse sets")
+    p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    p.set_defaults(func=lambda a: __import__("dlcourse.defaults", fromlist=["main"]).main(a))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dlcourse",
+        description="Deep learning with TensorFlow/Keras and PyTorch, side by side.",
+        epilog="Run 'dlcourse COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"dlcourse {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_train, _add_demo, _add_doctor, _add_explain):
+        add(sub)
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit code (0 ok, 1 failure, 2 bad input, 130 interrupted)."""
+    from dlcourse.errors import EXIT_INTERRUPTED, EXIT_USAGE, DlcourseError, UserError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DlcourseError as exc:
+        if args.debug:
+            raise
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def run() -> None:
+    sys.exit(main())

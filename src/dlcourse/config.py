@@ -1,0 +1,372 @@
+"""Framework-free description of an experiment.
+
+A config is a YAML file validated into :class:`ExperimentConfig`. It names the
+dataset, the model spec, the loss, the optimizer and every setting on which
+Keras and PyTorch differ by default, so that one config means the same
+computation in both frameworks (see ``dlcourse explain-defaults``).
+
+Example (``configs/digits_mlp.yaml``)::
+
+    name: digits-mlp
+    data: {dataset: digits}
+    model:
+      layers:
+        - {type: flatten}
+        - {type: dense, units: 128, activation: relu}
+        - {type: dense, units: 10}
+    optimizer: {name: adam, lr: 0.001}
+    training: {epochs: 20, batch_size: 32}
+"""
+
+from __future__ import annotations
+
+import copy
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from dlcourse.errors import ConfigError, did_you_mean
+
+FRAMEWORKS = ("torch", "tensorflow")
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
+INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+# ----------------------------------------------------------------------------- data
+class DataConfig(_Strict):
+    """Which dataset, how it is split and scaled.
+
+    ``options`` are passed to the dataset loader (e.g. ``n_samples`` and
+    ``noise`` for the synthetic ``linear`` dataset, ``path`` for ``mnist``).
+    """
+
+    dataset: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
+    test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
+    scaling: Literal["range", "standard", "none"] = "range"
+
+    @model_validator(mode="after")
+    def _fractions(self) -> "DataConfig":
+        if self.val_fraction + self.test_fraction >= 0.9:
+            raise ValueError(
+                f"val_fraction + test_fraction must leave at least 10% for training, "
+                f"got {self.val_fraction} + {self.test_fraction}"
+            )
+        return self
+
+
+# ----------------------------------------------------------------------------- model
+class Flatten(_Strict):
+    """Flatten every axis but the batch axis: ``(n, *shape) -> (n, prod(shape))``."""
+
+    type: Literal["flatten"]
+
+
+class Dense(_Strict):
+    """Fully connected layer ``y = act(x W + b)``: ``(n, in) -> (n, units)``."""
+
+    type: Literal["dense"]
+    units: int = Field(gt=0)
+    activation: Literal["relu", "tanh", "sigmoid", "gelu", "linear"] = "linear"
+
+
+class Dropout(_Strict):
+    """Dropout with probability ``rate`` of zeroing a unit during training."""
+
+    type: Literal["dropout"]
+    rate: float = Field(ge=0.0, lt=1.0)
+
+
+Layer = Annotated[Union[Flatten, Dense, Dropout], Field(discriminator="type")]
+
+
+class ModelSpec(_Strict):
+    """A sequential model. The last layer outputs logits (classification) or values.
+
+    ``init`` and ``bias_init`` are set explicitly in both frameworks, because
+    their defaults differ (Keras: Glorot uniform and zeros; PyTorch: Kaiming
+    uniform with a=sqrt(5) and a uniform bias).
+    """
+
+    layers: list[Layer] = Field(min_length=1)
+    init: Literal["glorot_uniform", "glorot_normal", "he_uniform", "he_normal"] = "glorot_uniform"
+    bias_init: Literal["zeros"] = "zeros"
+
+    @model_validator(mode="after")
+    def _has_dense(self) -> "ModelSpec":
+        if not any(isinstance(layer, Dense) for layer in self.layers):
+            raise ValueError("the model needs at least one dense layer")
+        if not isinstance(self.layers[-1], Dense):
+            raise ValueError(f"the last layer must be dense (it gives the outputs), got '{self.layers[-1].type}'")
+        return self
+
+    @property
+    def output_units(self) -> int:
+        return self.layers[-1].units  # type: ignore[union-attr]
+
+
+# ----------------------------------------------------------------------------- optimizers
+class SGD(_Strict):
+    """Stochastic gradient descent; momentum as ``v = m*v + g; w -= lr*v`` (equal to Keras' form for a constant lr)."""
+
+    name: Literal["sgd"]
+    lr: float = Field(0.01, gt=0)
+    momentum: float = Field(0.0, ge=0, lt=1)
+    nesterov: bool = False
+
+
+class Adam(_Strict):
+    """Adam. ``eps`` is used as is in both frameworks (Keras' default is 1e-7, PyTorch's 1e-8)."""
+
+    name: Literal["adam"]
+    lr: float = Field(0.001, gt=0)
+    beta1: float = Field(0.9, ge=0, lt=1)
+    beta2: float = Field(0.999, ge=0, lt=1)
+    eps: float = Field(1e-8, gt=0)
+
+
+class RMSprop(_Strict):
+    """RMSprop. ``eps`` is added outside the square root (PyTorch's form); Keras receives ``eps**2`` inside it."""
+
+    name: Literal["rmsprop"]
+    lr: float = Field(0.001, gt=0)
+    rho: float = Field(0.9, gt=0, lt=1)
+    eps: float = Field(1e-8, gt=0)
+    momentum: float = Field(0.0, ge=0, lt=1)
+
+
+Optimizer = Annotated[Union[SGD, Adam, RMSprop], Field(discriminator="name")]
+
+
+# ----------------------------------------------------------------------------- training
+class TrainingConfig(_Strict):
+    """Loop settings. ``batch_size`` is explicit: Keras ``fit`` defaults to 32, a PyTorch step over a tensor to all of it."""
+
+    epochs: int = Field(10, gt=0)
+    batch_size: int = Field(32, gt=0)
+    shuffle: bool = True
+
+
+class RuntimeConfig(_Strict):
+    """Execution settings that do not change the mathematics."""
+
+    threads: int | Literal["auto"] = "auto"
+    deterministic: bool = True
+
+    @field_validator("threads")
+    @classmethod
+    def _threads(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value <= 0:
+            raise ValueError(f"threads must be a positive integer or 'auto', got {value}")
+        return value
+
+
+class ExperimentConfig(_Strict):
+    """A whole experiment, independent of the framework that runs it."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    task: Literal["classification", "regression"]
+    framework: Literal["torch", "tensorflow"] = "torch"
+    seed: int = Field(0, ge=0)
+    data: DataConfig
+    model: ModelSpec
+    loss: Literal["cross_entropy", "mse"] | None = None
+    optimizer: Optimizer
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    metrics: list[str] = Field(default_factory=list)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+
+    @model_validator(mode="after")
+    def _loss_matches_task(self) -> "ExperimentConfig":
+        expected = "cross_entropy" if self.task == "classification" else "mse"
+        if self.loss is None:
+            self.loss = expected
+        elif self.loss != expected:
+            raise ValueError(f"loss '{self.loss}' does not fit a {self.task} task; use '{expected}'")
+        if not self.metrics:
+            self.metrics = ["accuracy"] if self.task == "classification" else ["mae"]
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config as plain Python data (what the run folder records)."""
+        return self.model_dump(mode="json")
+
+
+# ----------------------------------------------------------------------------- loading
+def builtin_config_dir() -> Path:
+    """Folder of the configs shipped with dlcourse (``configs/`` in a source checkout)."""
+    packaged = Path(__file__).parent / "configs"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "configs"
+
+
+def builtin_configs() -> list[str]:
+    """Names of the shipped configs, usable in place of a path (``dlcourse train digits_mlp``)."""
+    folder = builtin_config_dir()
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+def resolve_config_path(source: str | Path) -> Path:
+    """Return the file behind ``source``: a path, or the name of a shipped config."""
+    path = Path(source)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        raise ConfigError(f"config: '{source}' is a folder, expected a YAML file.")
+    candidate = builtin_config_dir() / f"{source}.yaml"
+    if path.suffix == "" and candidate.is_file():
+        return candidate
+    names = builtin_configs()
+    raise ConfigError(
+        f"config: no file '{source}'.{did_you_mean(path.stem, names)}",
+        f"Give a path to a YAML file or one of the shipped configs: {', '.join(names)}.",
+    )
+
+
+def read_yaml(path: Path) -> dict[str, Any]:
+    """Read a YAML mapping; a syntax error names the line and column."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(f"config: '{path}' is not a UTF-8 text file.") from None
+    except OSError as exc:
+        raise ConfigError(f"config: cannot read '{path}' ({exc.strerror}).") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"config: '{path}'{where}: invalid YAML ({problem}).") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config: '{path}' must hold a mapping of keys (name, data, model, ...), got {type(data).__name__}.")
+    return data
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
+    """Apply ``key.sub=value`` overrides (values parsed as YAML) to a raw config mapping."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        if "=" not in item:
+            raise ConfigError(f"--set: expected key=value (e.g. training.epochs=5), got '{item}'.")
+        key, raw = item.split("=", 1)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            value = raw
+        node: Any = data
+        parts = key.strip().split(".")
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            if isinstance(node, list):
+                if not part.isdigit() or int(part) >= len(node):
+                    raise ConfigError(f"--set {key}: '{part}' is not an index of a list of {len(node)} items.")
+                if last:
+                    node[int(part)] = value
+                else:
+                    node = node[int(part)]
+            elif isinstance(node, dict):
+                if last:
+                    node[part] = value
+                else:
+                    node = node.setdefault(part, {})
+            else:
+                raise ConfigError(f"--set {key}: '{'.'.join(parts[:i])}' is a value, not a section.")
+    return data
+
+
+def _field_class(cls: Any, loc: tuple) -> Any:
+    """Follow a pydantic error location through the config classes; return the model class at its parent."""
+    current = cls
+    for part in loc[:-1]:
+        origin = typing.get_origin(current)
+        if origin is Annotated:
+            current = typing.get_args(current)[0]
+            origin = typing.get_origin(current)
+        if isinstance(part, int) and origin is list:
+            current = typing.get_args(current)[0]
+        elif origin is Union or (origin is None and isinstance(current, type) is False and typing.get_args(current)):
+            for member in typing.get_args(current):
+                tag = [f for f in getattr(member, "model_fields", {}).values() if typing.get_origin(f.annotation) is Literal]
+                if tag and part in typing.get_args(tag[0].annotation):
+                    current = member
+                    break
+        elif isinstance(current, type) and issubclass(current, BaseModel) and part in current.model_fields:
+            current = current.model_fields[part].annotation
+            if typing.get_origin(current) is Union:
+                args = [a for a in typing.get_args(current) if a is not type(None)]
+                current = args[0] if len(args) == 1 else current
+        else:
+            return None
+    if typing.get_origin(current) is Annotated:
+        current = typing.get_args(current)[0]
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _sentence(exc: ValidationError, source: str) -> str:
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    # Tags of discriminated unions (e.g. 'dense', 'adam') are not keys the user wrote.
+    shown = [str(p) for p in loc if not (isinstance(p, str) and p in _TAGS)]
+    where = ".".join(shown) or "config"
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _field_class(ExperimentConfig, loc)
+        allowed = list(parent.model_fields) if parent else []
+        section = ".".join(shown[:-1]) or "the top level"
+        return (
+            f"{source}: unknown key '{loc[-1]}' in {section}.{did_you_mean(str(loc[-1]), allowed)}"
+            + (f" Allowed keys: {', '.join(allowed)}." if allowed else "")
+        )
+    if kind == "missing":
+        return f"{source}: missing required key '{where}'."
+    if kind == "union_tag_invalid":
+        ctx = err.get("ctx", {})
+        tag = ctx.get("tag", "?")
+        expected = ctx.get("expected_tags", "")
+        names = [t.strip().strip("'") for t in str(expected).split(",")]
+        return f"{source}: {where}: unknown value '{tag}', expected one of {expected}.{did_you_mean(tag, names)}"
+    if kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        names = [t.strip().strip("'") for t in str(expected).replace(" or ", ",").split(",")]
+        return f"{source}: {where}: expected one of {expected}, got {err['input']!r}.{did_you_mean(str(err['input']), names)}"
+    message = err["msg"]
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    got = f", got {err['input']!r}" if kind not in ("value_error", "model_type", "dict_type") and not isinstance(err["input"], dict) else ""
+    return f"{source}: {where}: {message[0].lower() + message[1:]}{got}."
+
+
+_TAGS = {"flatten", "dense", "dropout", "sgd", "adam", "rmsprop"}
+
+
+def validate_config(data: dict[str, Any], source: str = "config") -> ExperimentConfig:
+    """Validate a raw mapping; any problem becomes one :class:`ConfigError` sentence."""
+    try:
+        return ExperimentConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_sentence(exc, source)) from None
+
+
+def load_config(source: str | Path, overrides: list[str] | None = None) -> ExperimentConfig:
+    """Load, override and validate a config.
+
+    Parameters
+    ----------
+    source:
+        Path to a YAML file, or the name of a shipped config (``digits_mlp``).
+    overrides:
+        ``key.sub=value`` strings applied before validation (``training.epochs=3``).
+    """
+    path = resolve_config_path(source)
+    data = apply_overrides(read_yaml(path), overrides or [])
+    return validate_config(data, source=str(path))

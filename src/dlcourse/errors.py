@@ -1,0 +1,68 @@
+"""The project's own error types.
+
+Every problem caused by user input (a path, a config value, a data file) raises a
+:class:`UserError` subclass. The command-line tool prints its message as one
+sentence on standard error and exits with :data:`EXIT_USAGE` (2), without a
+traceback unless ``--debug`` is given.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class DlcourseError(Exception):
+    """Base class of every error raised on purpose by dlcourse."""
+
+
+class UserError(DlcourseError):
+    """Bad input from the user: a path, a config value, a data file.
+
+    Parameters
+    ----------
+    message:
+        One sentence saying what was wrong, naming the argument, what was
+        expected and what was received.
+    hint:
+        Optional sentence saying how to fix it.
+    """
+
+    def __init__(self, message: str, hint: str | None = None):
+        self.message = message
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} {self.hint}"
+
+
+class ConfigError(UserError):
+    """An experiment configuration that cannot be read or is invalid."""
+
+
+class DataError(UserError):
+    """A dataset that is unknown, missing, corrupt or inconsistent."""
+
+
+class FrameworkNotInstalled(UserError):
+    """A framework needed for the command is not importable."""
+
+
+class RunFolderError(UserError):
+    """A run folder that is missing, incomplete or unreadable."""
+
+
+class TrainingDiverged(DlcourseError):
+    """The loss became NaN or infinite during training."""
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
+    close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
+    return f" Did you mean '{close[0]}'?" if close else ""

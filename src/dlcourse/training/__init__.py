@@ -1,0 +1,1 @@
+"""Running experiments: one config, one framework, one run folder."""
