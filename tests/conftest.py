@@ -1,0 +1,57 @@
+"""Shared fixtures.
+
+With this torch build, TensorFlow loaded before ``torch._dynamo`` crashes the process
+when a torch optimizer is created; a test worker may run files of both frameworks,
+so torch (and its ``_dynamo``) is imported first whenever it is installed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+if importlib.util.find_spec("torch") is not None:
+    import torch  # noqa: F401
+    import torch._dynamo  # noqa: F401
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _installed(name: str) -> bool:
+    return importlib.util.find_spec(name) is not None
+
+
+FRAMEWORKS = [
+    pytest.param("torch", marks=pytest.mark.skipif(not _installed("torch"), reason="torch not installed")),
+    pytest.param("tensorflow", marks=pytest.mark.skipif(not _installed("tensorflow"), reason="tensorflow not installed")),
+]
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request) -> str:
+    """Each backend in turn (the contract suites are parametrised over it)."""
+    return request.param
+
+
+@pytest.fixture
+def runs_dir(tmp_path: Path) -> Path:
+    return tmp_path / "runs"
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m dlcourse ARGS`` in a fresh process; returns the completed process (text output)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "dlcourse", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, timeout=timeout, env=full_env, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def cli():
+    return run_cli
