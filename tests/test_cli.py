@@ -1,0 +1,126 @@
+"""The command line: fast help without frameworks, and one clear sentence for every bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dlcourse.cli import main
+
+
+def test_help_imports_no_framework_and_is_fast():
+    code = ("import sys, time; t=time.perf_counter(); from dlcourse.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "import json; print(json.dumps({'s': time.perf_counter()-t, "
+            "'mods': [m for m in ('torch','tensorflow','keras','pydantic','numpy') if m in sys.modules]}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    info = json.loads(out.stdout.strip().splitlines()[-1])
+    assert info["mods"] == []
+    assert info["s"] < 0.5
+
+
+def test_import_dlcourse_imports_no_framework():
+    code = "import sys, dlcourse; print([m for m in ('torch', 'tensorflow', 'keras') if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_help_process_under_half_a_second():
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "--help"], capture_output=True, text=True)
+    assert proc.returncode == 0 and "train" in proc.stdout
+    # generous bound: the interpreter itself takes part of it on a loaded machine
+    assert time.perf_counter() - t0 < 2.0
+
+
+def _write(tmp_path, text, name="c.yaml"):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+GOOD = """name: t
+task: classification
+data: {dataset: digits}
+model:
+  layers:
+    - {type: flatten}
+    - {type: dense, units: 10}
+optimizer: {name: sgd, lr: 0.1}
+training: {epochs: 1, batch_size: 64}
+"""
+
+
+BAD_INPUTS = [
+    # (id, config text or None for a missing file, extra CLI args, fragment of the message)
+    ("unknown-dataset", GOOD.replace("digits", "digitz"), [], "unknown dataset 'digitz'. Did you mean 'digits'?"),
+    ("missing-file", None, [], "no file"),
+    ("yaml-syntax", "name: t\ntask: [classification\n", [], "line 3"),
+    ("unknown-key", GOOD.replace("training: {epochs: 1", "trainig: {epochs: 1"), [], "Did you mean 'training'?"),
+    ("unknown-nested-key", GOOD.replace("batch_size: 64", "batchsize: 64"), [], "Did you mean 'batch_size'?"),
+    ("negative-lr", GOOD.replace("lr: 0.1", "lr: -0.1"), [], "optimizer.lr"),
+    ("zero-epochs", GOOD.replace("epochs: 1", "epochs: 0"), [], "training.epochs"),
+    ("unknown-optimizer", GOOD.replace("name: sgd", "name: adamm"), [], "Did you mean 'adam'?"),
+    ("bad-set", GOOD, ["--set", "training.epochs"], "expected key=value"),
+    ("wrong-units", GOOD.replace("units: 10", "units: 5"), [], "has 5 units but dataset 'digits' has 10 classes"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_one_sentence_exit_2_nothing_written(case, tmp_path, capsys):
+    _, text, extra, fragment = case
+    path = str(tmp_path / "missing.yaml") if text is None else _write(tmp_path, text)
+    runs = tmp_path / "runs"
+    code = main(["train", path, "--framework", "torch", "--runs-dir", str(runs), "--quiet", *extra])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert fragment in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not runs.exists() or list(runs.iterdir()) == []
+
+
+def test_unknown_framework_is_rejected_by_the_parser(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "train", "digits_mlp", "--framework", "jax"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "invalid choice: 'jax'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_framework_not_installed_is_one_sentence(tmp_path):
+    # Hide torch from the child process: a meta-path finder that refuses it.
+    code = ("import sys\n"
+            "class Block:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'torch' or name.startswith('torch.'):\n"
+            "            raise ModuleNotFoundError(name)\n"
+            "sys.meta_path.insert(0, Block())\n"
+            "import importlib.util\n"
+            "importlib.util.find_spec = lambda name, *a: None if name == 'torch' else __import__('importlib.machinery').machinery.PathFinder.find_spec(name)\n"
+            "from dlcourse.cli import main\n"
+            f"sys.exit(main(['train', 'digits_mlp', '-f', 'torch', '--quiet', '--runs-dir', {str(tmp_path / 'r')!r}]))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stderr
+    assert "PyTorch is not installed" in proc.stderr
+    assert "pip install 'dlcourse[torch]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "--debug", "train", str(tmp_path / "nope.yaml")],
+                          capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "Traceback" in proc.stderr and "ConfigError" in proc.stderr
+
+
+def test_explain_defaults_doc_is_in_sync():
+    from pathlib import Path
+
+    from dlcourse.defaults import markdown
+
+    assert markdown() in (Path(__file__).parents[1] / "docs" / "framework-defaults.md").read_text()
