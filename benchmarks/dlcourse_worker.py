@@ -1,0 +1,163 @@
+"""dlcourse on the benchmark's data, through ``dlcourse.training.runner.run_experiment``.
+
+Run by ``bench_cpu.py``, one framework per process::
+
+    python benchmarks/dlcourse_worker.py torch --data DIR --epochs 5 --out result.json
+    python benchmarks/dlcourse_worker.py tensorflow --data DIR --recipe fast --out result.json
+
+``--recipe course`` (the default) trains the course's model with the course's hyper-parameters:
+Flatten, Dense 128 relu, Dense 10; Adam lr 1e-3 (epsilon as each framework's course code has it:
+1e-8 for PyTorch, 1e-7 for Keras); batch 64 for PyTorch, 32 for Keras; no validation split, so the
+per-epoch seconds of the run's history are training only. Everything else is dlcourse's default.
+
+``--recipe fast`` trains the documented time-to-accuracy recipe; see :func:`fast_recipe`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import peak_rss_mb, worker_parser, write_result  # noqa: E402
+
+COURSE_BATCH = {"torch": 64, "tensorflow": 32}
+COURSE_ADAM_EPS = {"torch": 1e-8, "tensorflow": 1e-7}
+
+
+def course_config(data: Path, framework: str, epochs: int, seed: int) -> dict:
+    """The raw config of the course's classification example for ``framework`` (before validation)."""
+    return {
+        "name": f"bench-course-{framework}",
+        "task": "classification",
+        "framework": framework,
+        "seed": seed,
+        "data": {"dataset": "mnist", "options": {"path": str(Path(data) / "idx")}, "val_fraction": 0.0,
+                 "scaling": "range"},
+        "model": {"layers": [{"type": "flatten"},
+                             {"type": "dense", "units": 128, "activation": "relu"},
+                             {"type": "dense", "units": 10}]},
+        "optimizer": {"name": "adam", "lr": 1e-3, "eps": COURSE_ADAM_EPS[framework]},
+        "training": {"epochs": epochs, "batch_size": COURSE_BATCH[framework]},
+    }
+
+
+# ============================================================================= the fast recipe
+# The place where ``--recipe fast`` plugs in. Fill RECIPE_FAST with the raw config changes of the
+# recipe (merged into the course config: e.g. {"training": {"epochs": 3, "batch_size": 256, ...}})
+# if dlcourse does not expose them itself. Until then, the recipe is looked up in dlcourse:
+# a ``recipe`` key in the config (top level or ``training``), or ``dlcourse.training.recipes``.
+RECIPE_FAST: dict | None = None
+
+
+def fast_recipe() -> tuple[dict | None, str]:
+    """The config changes of the fast recipe and where they came from, or ``(None, why not)``."""
+    if RECIPE_FAST is not None:
+        return copy.deepcopy(RECIPE_FAST), "benchmarks/dlcourse_worker.py RECIPE_FAST"
+    from dlcourse import config as C
+
+    if "recipe" in C.ExperimentConfig.model_fields:
+        return {"recipe": "fast"}, "config key 'recipe'"
+    if "recipe" in C.TrainingConfig.model_fields:
+        return {"training": {"recipe": "fast"}}, "config key 'training.recipe'"
+    try:
+        from dlcourse.training import recipes  # type: ignore[attr-defined]
+    except ImportError:
+        return None, "dlcourse has no 'recipe' config key and no dlcourse.training.recipes module"
+    for attr in ("RECIPES", "recipes"):
+        table = getattr(recipes, attr, None)
+        if isinstance(table, dict) and "fast" in table:
+            changes = table["fast"]
+            changes = changes if isinstance(changes, dict) else getattr(changes, "config", None)
+            if isinstance(changes, dict):
+                return ({"training": changes} if "training" not in changes else changes), f"dlcourse.training.recipes.{attr}"
+    return None, "dlcourse.training.recipes has no 'fast' recipe"
+
+
+def merge(base: dict, changes: dict) -> dict:
+    """``base`` with ``changes`` merged in, section by section (a new dict)."""
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+class FirstStep:
+    """A dlcourse reporter that notes when the first training step is done (seconds since launch)."""
+
+    def __init__(self, launch: float):
+        from dlcourse.training.progress import Reporter
+
+        class _Reporter(Reporter):
+            def step(inner, done, loss=None):  # noqa: N805
+                if self.seconds is None:
+                    self.seconds = time.time() - launch
+
+        self.seconds: float | None = None
+        self.reporter = _Reporter()
+
+
+def main(argv=None) -> int:
+    parser = worker_parser("dlcourse's run_experiment on the benchmark data, timed.")
+    parser.add_argument("framework", choices=["torch", "tensorflow"])
+    parser.add_argument("--recipe", choices=["course", "fast"], default="course")
+    args = parser.parse_args(argv)
+    launch = args.launch if args.launch is not None else time.time()
+
+    from dlcourse.config import validate_config
+    from dlcourse.errors import ConfigError
+    from dlcourse.training.runner import run_experiment
+
+    raw = course_config(args.data, args.framework, args.epochs, args.seed)
+    result = {"name": "dlcourse" if args.recipe == "course" else "recipe_fast", "framework": args.framework,
+              "recipe": args.recipe}
+    if args.recipe == "fast":
+        changes, source = fast_recipe()
+        result["recipe_source"] = source
+        if changes is None:
+            write_result(args.out, {**result, "available": False, "reason": source})
+            return 0
+        raw = merge(raw, changes)
+        raw["name"] = f"bench-fast-{args.framework}"
+    try:
+        config = validate_config(raw, source="benchmark config")
+    except ConfigError as exc:
+        if args.recipe == "fast":
+            write_result(args.out, {**result, "available": False, "reason": str(exc)})
+            return 0
+        raise
+    first = FirstStep(launch)
+    with tempfile.TemporaryDirectory(prefix="dlcourse-bench-runs-") as runs_dir:
+        run = run_experiment(config, args.framework, runs_dir, first.reporter)
+        environment = json.loads((run.path / "environment.json").read_text(encoding="utf-8"))
+    history = run.history
+    result.update({
+        "available": True,
+        "batch_size": config.training.batch_size,
+        "epochs": len(history),
+        "epoch_seconds": [float(row["seconds"]) for row in history],
+        "train_accuracy": [float(row.get("accuracy", float("nan"))) for row in history],
+        "final_test_accuracy": float(run.metrics["test"]["accuracy"]),
+        "train_seconds": float(run.seconds),
+        "first_step_seconds": first.seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "wall_seconds": time.time() - launch,
+        "n_train": int(environment.get("splits", {}).get("train", 0)),
+        "n_test": int(environment.get("splits", {}).get("test", 0)),
+        "settings": environment.get("settings", {}),
+        "training": config.training.model_dump(mode="json"),
+        "versions": environment.get("backend", {}),
+    })
+    write_result(args.out, result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
