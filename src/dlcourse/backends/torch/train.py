@@ -93,7 +93,7 @@ def fit(model: nn.Module, config, splits, reporter) -> list[dict]:
                 with torch.no_grad():
                     loss_sum += loss.detach() * len(idx)
                     metric_sum += _metric(task, out.detach(), yb)
-                reporter.step(step + 1, float(loss))
+                reporter.step(step + 1, float(loss.detach()))
             logs = {"loss": float(loss_sum) / n, name: float(metric_sum) / n}
             if len(xv):
                 logs.update({f"val_{k}": v for k, v in _evaluate(model, loss_fn, task, xv, yv).items()})
