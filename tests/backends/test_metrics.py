@@ -170,3 +170,24 @@ def test_torch_loop_style_epoch_matches_sklearn():
     expected = classification_metrics(y.numpy(), torch.cat(preds).numpy())
     for key, value in expected.items():
         assert got[key] == pytest.approx(value, abs=1e-6), key
+
+
+@pytest.mark.slow
+def test_keras_model_saved_after_drop_custom_metrics_loads_in_plain_keras(tmp_path, cli):
+    keras = pytest.importorskip("keras")
+    import subprocess
+    import sys
+
+    from dlcourse.backends.tensorflow.metrics import drop_custom_metrics, keras_metrics
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=keras_metrics("classification", 3))
+    model.fit(np.zeros((8, 4), np.float32), np.zeros(8, np.int64), verbose=0)
+    drop_custom_metrics(model)
+    assert [m.name for m in model._compile_config.config["metrics"]] == ["accuracy"]
+    model.save(tmp_path / "m.keras")
+    code = f"import keras; m = keras.saving.load_model({str(tmp_path / 'm.keras')!r}); print(m.compiled)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip().endswith("True")
