@@ -15,6 +15,8 @@ from typing import Any, Callable
 HINTS: list[tuple[str, str]] = [
     ("does not require grad", "le tenseur dont tu veux le gradient doit être créé avec requires_grad=True "
                               "(ou appelle x.requires_grad_())."),
+    ("grad can be implicitly created only for scalar outputs", "backward() part d'un scalaire : appelle "
+                                                               "y.sum().backward() ou la perte moyenne."),
     ("backward through the graph a second time", "recalcule la perte à chaque itération : un graphe ne sert "
                                                  "qu'à un seul backward()."),
     ("Can't call numpy() on Tensor that requires grad", "appelle .detach() avant .numpy() (ou utilise .item() "
