@@ -74,7 +74,7 @@ class Dense(_Strict):
     """Fully connected layer ``y = act(x W + b)``: ``(n, in) -> (n, units)``."""
 
     type: Literal["dense"]
-    units: int = Field(gt=0)
+    units: int = Field(gt=0, strict=True)
     activation: Literal["relu", "tanh", "sigmoid", "gelu", "linear"] = "linear"
 
 
@@ -150,8 +150,8 @@ Optimizer = Annotated[Union[SGD, Adam, RMSprop], Field(discriminator="name")]
 class TrainingConfig(_Strict):
     """Loop settings. ``batch_size`` is explicit: Keras ``fit`` defaults to 32, a PyTorch step over a tensor to all of it."""
 
-    epochs: int = Field(10, gt=0)
-    batch_size: int = Field(32, gt=0)
+    epochs: int = Field(10, gt=0, strict=True)          # strict: 'true' or 2.5 is refused, not read as 1 or 2
+    batch_size: int = Field(32, gt=0, strict=True)
     shuffle: bool = True
 
 
@@ -175,7 +175,7 @@ class ExperimentConfig(_Strict):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     task: Literal["classification", "regression"]
     framework: Literal["torch", "tensorflow"] = "torch"
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, ge=0, strict=True)
     data: DataConfig
     model: ModelSpec
     loss: Literal["cross_entropy", "mse"] | None = None
@@ -201,6 +201,12 @@ class ExperimentConfig(_Strict):
 
 
 # ----------------------------------------------------------------------------- loading
+def _q(text: object) -> str:
+    """``'text'`` for a message; ``repr`` when it holds line breaks or control characters (one line stays one line)."""
+    text = str(text)
+    return f"'{text}'" if text.isprintable() else repr(text)
+
+
 def builtin_config_dir() -> Path:
     """Folder of the configs shipped with dlcourse (``configs/`` in a source checkout)."""
     packaged = Path(__file__).parent / "configs"
@@ -221,13 +227,13 @@ def resolve_config_path(source: str | Path) -> Path:
     if path.is_file():
         return path
     if path.is_dir():
-        raise ConfigError(f"config: '{source}' is a folder, expected a YAML file.")
+        raise ConfigError(f"config: {_q(source)} is a folder, expected a YAML file.")
     candidate = builtin_config_dir() / f"{source}.yaml"
     if path.suffix == "" and candidate.is_file():
         return candidate
     names = builtin_configs()
     raise ConfigError(
-        f"config: no file '{source}'.{did_you_mean(path.stem, names)}",
+        f"config: no file {_q(source)}.{did_you_mean(path.stem, names)}",
         f"Give a path to a YAML file or one of the shipped configs: {', '.join(names)}.",
     )
 
@@ -237,18 +243,22 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise ConfigError(f"config: '{path}' is not a UTF-8 text file.") from None
+        raise ConfigError(f"config: {_q(path)} is not a UTF-8 text file.") from None
     except OSError as exc:
-        raise ConfigError(f"config: cannot read '{path}' ({exc.strerror}).") from None
+        raise ConfigError(f"config: cannot read {_q(path)} ({exc.strerror}).") from None
     try:
         data = yaml.safe_load(text)
+    except yaml.reader.ReaderError as exc:               # a control character: no line/column mark
+        line = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(f"config: {_q(path)} line {line}: invalid YAML (character {exc.character!r} is not allowed "
+                          "in a YAML file).", "Remove it or quote it with a YAML escape such as \"\\x1f\".") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"config: '{path}'{where}: invalid YAML ({problem}).") from None
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ConfigError(f"config: {_q(path)}{where}: invalid YAML ({problem}).") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config: '{path}' must hold a mapping of keys (name, data, model, ...), got {type(data).__name__}.")
+        raise ConfigError(f"config: {_q(path)} must hold a mapping of keys (name, data, model, ...), got {type(data).__name__}.")
     return data
 
 
@@ -257,7 +267,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
     data = copy.deepcopy(data)
     for item in overrides:
         if "=" not in item:
-            raise ConfigError(f"--set: expected key=value (e.g. training.epochs=5), got '{item}'.")
+            raise ConfigError(f"--set: expected key=value (e.g. training.epochs=5), got {item!r}.")
         key, raw = item.split("=", 1)
         try:
             value = yaml.safe_load(raw)
@@ -269,7 +279,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
             last = i == len(parts) - 1
             if isinstance(node, list):
                 if not part.isdigit() or int(part) >= len(node):
-                    raise ConfigError(f"--set {key}: '{part}' is not an index of a list of {len(node)} items.")
+                    raise ConfigError(f"--set {key!r}: {part!r} is not an index of a list of {len(node)} items.")
                 if last:
                     node[int(part)] = value
                 else:
@@ -280,7 +290,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 else:
                     node = node.setdefault(part, {})
             else:
-                raise ConfigError(f"--set {key}: '{'.'.join(parts[:i])}' is a value, not a section.")
+                raise ConfigError(f"--set {key!r}: {'.'.join(parts[:i])!r} is a value, not a section.")
     return data
 
 
@@ -324,7 +334,7 @@ def _sentence(exc: ValidationError, source: str) -> str:
         allowed = list(parent.model_fields) if parent else []
         section = ".".join(shown[:-1]) or "the top level"
         return (
-            f"{source}: unknown key '{loc[-1]}' in {section}.{did_you_mean(str(loc[-1]), allowed)}"
+            f"{source}: unknown key {_q(loc[-1])} in {section}.{did_you_mean(str(loc[-1]), allowed)}"
             + (f" Allowed keys: {', '.join(allowed)}." if allowed else "")
         )
     if kind == "missing":
@@ -334,7 +344,11 @@ def _sentence(exc: ValidationError, source: str) -> str:
         tag = ctx.get("tag", "?")
         expected = ctx.get("expected_tags", "")
         names = [t.strip().strip("'") for t in str(expected).split(",")]
-        return f"{source}: {where}: unknown value '{tag}', expected one of {expected}.{did_you_mean(tag, names)}"
+        return f"{source}: {where}: unknown value {_q(tag)}, expected one of {expected}.{did_you_mean(tag, names)}"
+    if kind == "union_tag_not_found":
+        key = str(err.get("ctx", {}).get("discriminator", "?")).strip("'")
+        names = ", ".join(f"'{t}'" for t in _TAG_VALUES.get(key, ()))
+        return f"{source}: {where}: missing key '{key}' (one of {names})."
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         names = [t.strip().strip("'") for t in str(expected).replace(" or ", ",").split(",")]
@@ -343,10 +357,13 @@ def _sentence(exc: ValidationError, source: str) -> str:
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     got = f", got {err['input']!r}" if kind not in ("value_error", "model_type", "dict_type") and not isinstance(err["input"], dict) else ""
+    if ", got " in message:                         # pydantic already says what it got
+        got = ""
     return f"{source}: {where}: {message[0].lower() + message[1:]}{got}."
 
 
-_TAGS = {"flatten", "dense", "dropout", "sgd", "adam", "rmsprop"}
+_TAG_VALUES = {"type": ("flatten", "dense", "dropout"), "name": ("sgd", "adam", "rmsprop")}
+_TAGS = {tag for tags in _TAG_VALUES.values() for tag in tags}
 
 
 def validate_config(data: dict[str, Any], source: str = "config") -> ExperimentConfig:
