@@ -27,6 +27,8 @@ import yaml
 from dlcourse.errors import RunFolderError
 
 REQUIRED = ("config.yaml", "environment.json", "history.csv", "metrics.json")
+# Layout version of a run folder, recorded in environment.json; bumped when files change meaning.
+RUN_FORMAT = 1
 
 
 def package_versions(names=("dlcourse", "numpy", "scikit-learn", "torch", "tensorflow", "keras")) -> dict[str, str | None]:
@@ -77,6 +79,7 @@ class RunFolder:
 
     def write_environment(self, framework: str, settings: dict, extra: dict | None = None) -> None:
         write_json(self.path / "environment.json", {
+            "run_format": RUN_FORMAT,
             "framework": framework,
             "python": sys.version.split()[0],
             "platform": platform.platform(),
@@ -123,12 +126,27 @@ def read_run(path: str | Path) -> dict[str, Any]:
     try:
         with open(path / "history.csv", newline="", encoding="utf-8") as fh:
             history = [{k: float(v) if k != "epoch" else int(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-        return {
+        run = {
             "path": path,
             "config": yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")),
             "environment": json.loads((path / "environment.json").read_text(encoding="utf-8")),
             "metrics": json.loads((path / "metrics.json").read_text(encoding="utf-8")),
             "history": history,
         }
-    except (ValueError, yaml.YAMLError, OSError) as exc:
-        raise RunFolderError(f"run folder '{path}' has an unreadable file ({exc}).") from None
+    except (ValueError, TypeError, yaml.YAMLError, OSError) as exc:
+        detail = " ".join(str(exc).split())
+        raise RunFolderError(f"run folder '{path}' has an unreadable file ({detail}).",
+                             "The run was probably damaged or edited by hand; train it again.") from None
+    for name in ("config", "environment", "metrics"):
+        if not isinstance(run[name], dict):
+            raise RunFolderError(f"run folder '{path}': {name} file must hold a mapping, got {type(run[name]).__name__}.",
+                                 "The run was probably damaged or edited by hand; train it again.")
+    found = run["environment"].get("run_format", 1)       # folders written before the field existed are format 1
+    if found != RUN_FORMAT:
+        versions = run["environment"].get("versions")
+        version = versions.get("dlcourse", "unknown") if isinstance(versions, dict) else "unknown"
+        from dlcourse import __version__
+        raise RunFolderError(f"run folder '{path}' uses run format {found!r} (written by dlcourse {version}); "
+                             f"this dlcourse {__version__} reads format {RUN_FORMAT}.",
+                             f"Install dlcourse {version} to read it, or train the run again.")
+    return run
