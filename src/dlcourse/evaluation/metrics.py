@@ -39,3 +39,60 @@ def final_metrics(task: str, y_true: np.ndarray, outputs: np.ndarray) -> dict[st
     if task == "classification":
         return classification_metrics(np.asarray(y_true), outputs.argmax(axis=1))
     return regression_metrics(y_true, outputs)
+
+
+def classification_report(y_true: np.ndarray, logits: np.ndarray, classes: list[str] | None = None) -> dict:
+    """Full evaluation of a classifier (scikit-learn).
+
+    Parameters
+    ----------
+    y_true: ``(n,)`` int class indices.
+    logits: ``(n, k)`` float logits.
+    classes: ``k`` class names (default ``"0".."k-1"``).
+
+    Returns
+    -------
+    dict with ``summary`` (see :func:`classification_metrics`, plus ``log_loss``),
+    ``per_class`` (``[{class, precision, recall, f1, support}]``), ``confusion_matrix``
+    (``k x k`` list, rows = true class), ``roc_auc`` (one-vs-rest macro; ``None`` when a
+    class is missing from ``y_true``), ``top_k_accuracy`` (``{"top_2": .., "top_3": ..}``).
+    """
+    from sklearn.metrics import confusion_matrix, log_loss, precision_recall_fscore_support, roc_auc_score
+    from sklearn.metrics import top_k_accuracy_score
+
+    y_true = np.asarray(y_true).astype(np.int64)
+    logits = np.asarray(logits, np.float64)
+    k = logits.shape[1]
+    classes = list(classes) if classes else [str(i) for i in range(k)]
+    labels = list(range(k))
+    probs = softmax(logits)
+    y_pred = probs.argmax(axis=1)
+    summary = classification_metrics(y_true, y_pred)
+    summary["log_loss"] = float(log_loss(y_true, np.clip(probs, 1e-15, 1.0), labels=labels))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, average=None, zero_division=0)
+    per_class = [{"class": classes[i], "precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]),
+                  "support": int(s[i])} for i in labels]
+    roc_auc = None
+    if len(np.unique(y_true)) == k and k >= 2:
+        roc_auc = float(roc_auc_score(y_true, probs[:, 1]) if k == 2 else
+                        roc_auc_score(y_true, probs, multi_class="ovr", average="macro", labels=labels))
+    top_k = {f"top_{t}": float(top_k_accuracy_score(y_true, probs, k=t, labels=labels))
+             for t in (2, 3, 5) if t < k}
+    return {"summary": summary, "per_class": per_class,
+            "confusion_matrix": confusion_matrix(y_true, y_pred, labels=labels).tolist(),
+            "roc_auc": roc_auc, "top_k_accuracy": top_k}
+
+
+def regression_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Full evaluation of a regressor: :func:`regression_metrics` and residual statistics.
+
+    ``y_true, y_pred``: ``(n, k)`` or ``(n,)`` float. Residuals are ``y_pred - y_true``.
+    Returns ``{"summary": {...}, "residuals": {mean, std, min, max, median_abs, p95_abs}}``.
+    """
+    y_true = np.asarray(y_true, np.float64).reshape(len(y_true), -1)
+    y_pred = np.asarray(y_pred, np.float64).reshape(len(y_pred), -1)
+    res = (y_pred - y_true).ravel()
+    return {"summary": regression_metrics(y_true, y_pred),
+            "residuals": {"mean": float(res.mean()), "std": float(res.std()), "min": float(res.min()),
+                          "max": float(res.max()), "median_abs": float(np.median(np.abs(res))),
+                          "p95_abs": float(np.percentile(np.abs(res), 95))}}
