@@ -21,6 +21,8 @@ class Dataset:
     classes: class names (classification) or ``None``.
     value_range: the known range of ``x`` (``(0, 255)`` for 8-bit images), used by ``scaling: range``.
     test: an optional ``(x, y)`` pair fixed by the publisher (MNIST's 10 000 test images).
+    schema: how raw data became ``x``/``y`` (feature names, category encodings, image size...),
+        JSON-serialisable; saved with the run so that prediction applies the same encoding.
     """
 
     name: str
@@ -31,6 +33,7 @@ class Dataset:
     value_range: tuple[float, float] | None = None
     description: str = ""
     test: tuple[np.ndarray, np.ndarray] | None = None
+    schema: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if len(self.x) != len(self.y):

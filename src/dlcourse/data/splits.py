@@ -31,6 +31,7 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
         scaler.transform(ds.x[train]), ds.y[train],
         scaler.transform(ds.x[val]), ds.y[val],
         scaler.transform(x_test), y_test,
-        info={"dataset": ds.name, "task": ds.task, "classes": ds.classes, "feature_shape": list(ds.feature_shape)},
+        info={"dataset": ds.name, "task": ds.task, "classes": ds.classes, "feature_shape": list(ds.feature_shape),
+              **({"schema": ds.schema} if ds.schema else {})},
     )
     return ds, splits, scaler
