@@ -33,6 +33,7 @@ def check_model_fits_data(config: ExperimentConfig, dataset) -> None:
         what = f"{needed} classes" if config.task == "classification" else f"{needed} target value(s)"
         raise ConfigError(f"model: the last dense layer has {units} units but dataset '{dataset.name}' has {what}.",
                           f"Set its units to {needed}.")
+    check_layer_shapes(config.model, dataset.feature_shape)
     if config.task == "classification":
         y = dataset.y
         if not np.issubdtype(y.dtype, np.integer):
@@ -40,6 +41,23 @@ def check_model_fits_data(config: ExperimentConfig, dataset) -> None:
         if y.min() < 0 or y.max() >= needed:
             raise DataError(f"dataset '{dataset.name}': labels must lie in [0, {needed - 1}], "
                             f"found {int(y.min())}..{int(y.max())}.")
+
+
+def check_layer_shapes(spec, feature_shape: tuple[int, ...]) -> None:
+    """Follow one sample's shape through the layers; a dense layer fed a non-flat input is named with both shapes.
+
+    ``feature_shape`` is one sample's shape, e.g. ``(8, 8)`` for the digits.
+    """
+    shape = tuple(feature_shape)
+    for i, layer in enumerate(spec.layers):
+        if layer.type == "flatten":
+            shape = (int(np.prod(shape)),)
+        elif layer.type == "dense":
+            if len(shape) != 1:
+                raise ConfigError(f"model.layers.{i} (dense, {layer.units} units) receives samples of shape {shape} "
+                                  f"but needs flat vectors of shape ({int(np.prod(shape))},).",
+                                  f"Add {{type: flatten}} before it (at model.layers.{i}).")
+            shape = (layer.units,)
 
 
 def _count_non_finite(what: str, arr: np.ndarray, dataset_name: str) -> None:
@@ -106,10 +124,10 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         dataset, splits, scaler = prepare_splits(config.data, config.seed)
     check_model_fits_data(config, dataset)
     check_finite_data(dataset, splits)
-    backend = get_backend(framework)
-    settings = backend.setup_runtime(config.seed, config.runtime.threads, config.runtime.deterministic)
-    run = RunFolder.create(runs_dir, config.name, framework)
+    run = RunFolder.create(runs_dir, config.name, framework)   # an unwritable folder is found before training
     try:
+        backend = get_backend(framework)
+        settings = backend.setup_runtime(config.seed, config.runtime.threads, config.runtime.deterministic)
         run.write_config(config.to_dict())
         run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
         run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
