@@ -1,0 +1,69 @@
+"""Use a trained model: read inputs, apply the run's saved preprocessing, return predictions."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+
+from dlcourse.evaluation.inputs import read_inputs
+from dlcourse.evaluation.loading import LoadedRun, load_run
+
+
+def predict_rows(run: LoadedRun, x_raw: np.ndarray, sources: list[str], top: int = 3) -> list[dict]:
+    """One dict per sample.
+
+    ``x_raw: (n, *feature_shape)`` float32 in raw units. Classification rows hold
+    ``source, predicted, probability, top`` (``[(class, probability)]``, best first);
+    regression rows ``source, predicted`` (a float, or a list for several targets).
+    """
+    from dlcourse.evaluation.metrics import softmax
+
+    outputs = run.predict(x_raw)
+    rows = []
+    if run.info.task == "classification":
+        probs = softmax(np.asarray(outputs, np.float64))
+        classes = run.info.classes
+        for source, p in zip(sources, probs):
+            order = np.argsort(-p, kind="stable")[:top]
+            rows.append({"source": source, "index": int(order[0]), "predicted": classes[order[0]],
+                         "probability": float(p[order[0]]), "top": [(classes[i], float(p[i])) for i in order]})
+    else:
+        for source, value in zip(sources, np.asarray(outputs, np.float64).reshape(len(outputs), -1)):
+            rows.append({"source": source, "predicted": float(value[0]) if len(value) == 1 else value.tolist()})
+    return rows
+
+
+def predict_files(run_dir: str | Path, inputs: list[str | Path], top: int = 3) -> tuple[LoadedRun, list[dict]]:
+    """Reload the run at ``run_dir`` and predict every input file (images, CSV, ``.npy``)."""
+    from dlcourse.evaluation.loading import open_run
+
+    info = open_run(run_dir)
+    x_raw, sources = read_inputs(inputs, info.feature_shape, info.preprocessing["scaler"])
+    run = load_run(info)
+    return run, predict_rows(run, x_raw, sources, top)
+
+
+def write_csv(path: str | Path, task: str, rows: list[dict]) -> Path:
+    """Write prediction rows as CSV (written to a temporary name, then renamed)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        if task == "classification":
+            k = max((len(r["top"]) for r in rows), default=0)
+            w.writerow(["source", "predicted", "probability", *[f"{n}_{i + 1}" for i in range(k)
+                                                                 for n in ("class", "prob")]])
+            for r in rows:
+                w.writerow([r["source"], r["predicted"], f"{r['probability']:.6f}",
+                            *[v for c, p in r["top"] for v in (c, f"{p:.6f}")]])
+        else:
+            w.writerow(["source", "predicted"])
+            for r in rows:
+                value = r["predicted"]
+                w.writerow([r["source"], f"{value:.6g}" if isinstance(value, float) else " ".join(f"{v:.6g}" for v in value)])
+    os.replace(tmp, path)
+    return path
