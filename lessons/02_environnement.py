@@ -84,8 +84,11 @@ for paquet in ["tensorflow", "keras", "torch", "torchvision", "scikit-learn", "n
 import subprocess
 import sys
 
+import os
+
 resultat = subprocess.run([sys.executable, "-m", "dlcourse", "doctor", "--skip-training"],
-                          capture_output=True, text=True, timeout=600)
+                          capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "NO_COLOR": "1", "COLUMNS": "110"})
 print(resultat.stdout[-4000:])
 print("code de sortie :", resultat.returncode)
 if resultat.returncode != 0:
@@ -100,8 +103,6 @@ if resultat.returncode != 0:
 # bibliothèques natives que chargent les deux frameworks entrent en conflit dans l'ordre inverse.
 
 # %%
-import os
-
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # moins de messages de TensorFlow au démarrage
 
 import torch

@@ -107,9 +107,32 @@ def execute(nb, cwd: Path, timeout: float = 600, lesson_name: str = "lesson"):
                       if o.get("output_type") == "error"), None)
         where = f"cell {index + 1}" if index is not None else "a cell"
         raise LessonExecutionError(f"{lesson_name}: {where} failed: {exc.ename}: {exc.evalue}") from None
+    strip_noise(nb)
     for cell in hidden:
         cell.cell_type = "code"
         cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+NOISE_PREFIXES = ("WARNING: All log messages before absl::InitializeLog()", "I0000 ", "W0000 ", "E0000 ",
+                  "[IPKernelApp] WARNING | Kernel is running over TCP")
+
+
+def strip_noise(nb):
+    """Remove the frameworks' start-up log lines (absl, CUDA probing) from the cells' stderr outputs."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                lines = [line for line in out.get("text", "").splitlines(keepends=True)
+                         if not line.startswith(NOISE_PREFIXES)]
+                if not "".join(lines).strip():
+                    continue
+                out["text"] = "".join(lines)
+            kept.append(out)
+        cell.outputs = kept
     return nb
 
 
