@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from dlcourse.data.dataset import Dataset
-from dlcourse.data.download import RemoteFile, data_dir, fetch, install_local
+from dlcourse.data.download import OfflineError, RemoteFile, data_dir, fetch, install_local
 from dlcourse.errors import DataError
 
 _IDX = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -72,7 +72,13 @@ def download(name: str, root: str | Path | None = None, **fetch_options) -> list
     """Fetch (or find in the cache) every file of dataset ``name``; returns their paths."""
     ds = remote(name)
     folder = dataset_folder(name, root)
-    return [fetch(spec, ds.urls(spec), folder, **fetch_options) for spec in ds.files]
+    try:
+        return [fetch(spec, ds.urls(spec), folder, **fetch_options) for spec in ds.files]
+    except OfflineError as exc:
+        raise OfflineError(f"cannot download '{name}': no mirror could be reached, this machine looks offline "
+                           f"({exc.message.split('(', 1)[-1].split(')')[0]}).",
+                           f"Copy its files from another machine (e.g. a USB key) and run "
+                           f"'dlcourse datasets import {name} DIR'.") from None
 
 
 def import_folder(name: str, source: str | Path, root: str | Path | None = None) -> tuple[list[Path], list[str]]:

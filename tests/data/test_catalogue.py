@@ -1,0 +1,135 @@
+"""The catalogue, downloadable datasets through the cache, and the 'datasets' command."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import socket
+
+import numpy as np
+import pytest
+
+from dlcourse.cli import main
+from dlcourse.data import remote
+from dlcourse.data.catalogue import CATALOGUE, load_dataset
+from dlcourse.data.download import RemoteFile
+from dlcourse.errors import DataError
+
+EMBEDDED = [name for name, info in CATALOGUE.items() if info.embedded]
+
+
+@pytest.mark.parametrize("name", EMBEDDED)
+def test_embedded_datasets_follow_the_conventions(name):
+    ds = load_dataset(name, seed=0)
+    info = CATALOGUE[name]
+    assert ds.task == info.task and ds.x.dtype == np.float32 and len(ds.x) == len(ds.y)
+    if ds.task == "classification":
+        assert ds.y.dtype == np.int64 and ds.y.ndim == 1 and ds.n_outputs == len(np.unique(ds.y))
+    else:
+        assert ds.y.dtype == np.float32 and ds.y.shape == (len(ds.x), 1)
+
+
+def test_generators_are_seeded():
+    for name in ("linear", "sine", "moons", "spirals"):
+        a, b, c = load_dataset(name, seed=1), load_dataset(name, seed=1), load_dataset(name, seed=2)
+        np.testing.assert_array_equal(a.x, b.x)
+        assert not np.array_equal(a.x, c.x)
+    s = load_dataset("spirals", {"n_samples": 301})
+    assert len(s.x) == 301 and abs(s.y.mean() - 0.5) < 0.01
+
+
+def test_unknown_dataset_and_option():
+    with pytest.raises(DataError, match="Did you mean 'iris'"):
+        load_dataset("irsi")
+    with pytest.raises(DataError, match="no option 'pth'"):
+        load_dataset("csv", {"pth": "x"})
+
+
+def idx_gz(arr: np.ndarray) -> bytes:
+    header = bytes([0, 0, 0x08, arr.ndim]) + b"".join(int(d).to_bytes(4, "big") for d in arr.shape)
+    return gzip.compress(header + arr.astype(np.uint8).tobytes(), mtime=0)
+
+
+@pytest.fixture
+def fake_mnist(tmp_path, monkeypatch):
+    """MNIST-shaped files made here, pinned by their SHA-256 in place of the published ones."""
+    rng = np.random.default_rng(0)
+    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (40, 28, 28)),
+              "train-labels-idx1-ubyte.gz": np.arange(40) % 10,
+              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (10, 28, 28)),
+              "t10k-labels-idx1-ubyte.gz": np.arange(10) % 10}
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    files = []
+    for name, arr in arrays.items():
+        data = idx_gz(arr)
+        (usb / name).write_bytes(data)
+        files.append(RemoteFile(name, sha256=hashlib.sha256(data).hexdigest()))
+    monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", tuple(files), ()))
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    return usb
+
+
+def test_import_then_load_from_cache(fake_mnist, tmp_path, capsys):
+    with pytest.raises(DataError, match="datasets download mnist"):
+        load_dataset("mnist")
+    assert main(["datasets", "import", "mnist", str(fake_mnist)]) == 0
+    assert "verified and installed" in capsys.readouterr().out
+    ds = load_dataset("mnist")
+    assert ds.x.shape == (40, 28, 28) and ds.x.dtype == np.uint8 and ds.test[0].shape == (10, 28, 28)
+    assert main(["datasets", "info", "mnist"]) == 0
+    assert "loaded   x (40, 28, 28) uint8" in capsys.readouterr().out
+
+
+def test_import_refuses_a_corrupt_copy(fake_mnist, tmp_path, capsys):
+    bad = fake_mnist / "train-labels-idx1-ubyte.gz"
+    bad.write_bytes(bad.read_bytes()[:-3])
+    assert main(["datasets", "import", "mnist", str(fake_mnist)]) == 2
+    err = capsys.readouterr().err
+    assert "does not match its pinned checksum" in err and str(bad) in err
+    assert not (tmp_path / "cache" / "mnist" / "train-labels-idx1-ubyte.gz").exists()
+
+
+def test_download_through_mirrors_and_offline_message(fake_mnist, server, monkeypatch, tmp_path, capsys):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    dead = s.getsockname()[1]
+    s.close()
+    files = remote.REMOTE["mnist"].files
+    monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", files, (f"http://127.0.0.1:{dead}/",)))
+    assert main(["datasets", "download", "mnist", "--timeout", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "offline" in err and "dlcourse datasets import mnist DIR" in err
+    for spec in files:
+        server.routes[f"/m/{spec.name}"] = [("ok", (fake_mnist / spec.name).read_bytes())]
+    mirrors = (f"http://127.0.0.1:{dead}/", server.url("/m/"))
+    monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", files, mirrors))
+    assert main(["datasets", "download", "mnist", "--data-dir", str(tmp_path / "other")]) == 0
+    assert sorted(p.name for p in (tmp_path / "other" / "mnist").iterdir()) == sorted(s.name for s in files)
+    assert load_dataset("mnist", {"data_dir": str(tmp_path / "other")}).x.shape == (40, 28, 28)
+
+
+def test_list_and_info_commands(tmp_path, capsys):
+    assert main(["datasets", "list", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    for name in ("digits", "iris", "wine", "breast_cancer", "diabetes", "moons", "mnist", "cifar10", "csv"):
+        assert name in out
+    csv = tmp_path / "d.csv"
+    csv.write_text("a,b,t\n1,x,0\n2,y,1\n3,x,0\n4,y,1\n")
+    assert main(["datasets", "info", "csv", "-o", f"path={csv}", "-o", "target=t"]) == 0
+    out = capsys.readouterr().out
+    assert "x (4, 3) float32" in out and "0: 2, 1: 2" in out
+    assert main(["datasets", "info", "csv"]) == 0
+    assert "-o path=..." in capsys.readouterr().out
+    assert main(["datasets", "preview", "iris"]) == 2
+    assert "images" in capsys.readouterr().err
+
+
+def test_commands_import_no_framework():
+    import subprocess
+    import sys
+
+    code = ("import sys, dlcourse.cli; dlcourse.cli.build_parser(); "
+            "print(any(m in sys.modules for m in ('torch', 'tensorflow', 'numpy', 'pandas')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
