@@ -166,7 +166,8 @@ def residuals(y_true: np.ndarray, y_pred: np.ndarray, base: str | Path) -> list[
     a.set_ylabel("residual (predicted - true)")
     a.set_title("residuals")
     a.grid(alpha=0.3)
-    b.hist(r, bins=30, color="C1", alpha=0.8)
+    spread = float(np.ptp(r)) if len(r) else 0.0
+    b.hist(r, bins=30 if spread > 1e-6 * max(1.0, float(np.abs(r).max())) else 1, color="C1", alpha=0.8)
     b.set_xlabel("residual")
     b.set_title(f"distribution (mean {r.mean():.3f}, std {r.std():.3f})")
     fig.tight_layout()
