@@ -40,8 +40,11 @@ def build_augmentation(spec: AugmentSpec, image_shape: tuple[int, ...], seed: in
 
 def _augment_fn(spec: AugmentSpec, image_shape: tuple[int, ...], seed: int):
     """A function ``xb (b, h, w[, c]) -> same shape`` float32 applying the spec."""
-    model = build_augmentation(spec, image_shape, seed)
     gray = len(image_shape) == 2
+    if not spec.active:
+        image_layout(tuple(image_shape))
+        return lambda xb: tf.cast(xb, tf.float32)
+    model = build_augmentation(spec, image_shape, seed)
 
     def apply(xb):
         xb = tf.cast(xb, tf.float32)

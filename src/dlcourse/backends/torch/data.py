@@ -32,7 +32,7 @@ def build_augmentation(spec: AugmentSpec, image_shape: tuple[int, ...]) -> v2.Co
         ops.append(v2.RandomErasing(p=spec.erasing, scale=(0.02, 0.2), value=0.0))
     if spec.noise:
         ops.append(v2.GaussianNoise(mean=0.0, sigma=spec.noise, clip=False))
-    return v2.Compose(ops)
+    return v2.Compose(ops or [v2.Identity()])
 
 
 def _to_chw(x: torch.Tensor, ndim: int) -> torch.Tensor:
