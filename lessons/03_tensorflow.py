@@ -377,7 +377,7 @@ modele = keras.Sequential([
 modele.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2),
                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                metrics=["accuracy"])
-epoques = 5 if FAST else 30
+epoques = 3 if FAST else 30
 histoire = modele.fit(x_train, y_train, validation_split=0.2, epochs=epoques, batch_size=32, verbose=0)
 perte_test, exactitude_test = modele.evaluate(x_test, y_test, verbose=0)
 print(f"après {epoques} époques : exactitude sur le test {exactitude_test:.3f}")
