@@ -250,7 +250,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(text)
     except yaml.reader.ReaderError as exc:               # a control character: no line/column mark
         line = text.count("\n", 0, exc.position) + 1
-        raise ConfigError(f"config: {_q(path)} line {line}: invalid YAML (character {exc.character!r} is not allowed "
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        raise ConfigError(f"config: {_q(path)} line {line}: invalid YAML (character {char!r} is not allowed "
                           "in a YAML file).", "Remove it or quote it with a YAML escape such as \"\\x1f\".") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
