@@ -1,0 +1,140 @@
+"""Trainer and student builds: solutions out of the student version, parameters injected, HTML written."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from dlcourse.lessons.build import (build_lesson, copy_exercises, inject_parameters, read_notebook,
+                                    student_version, trainer_version)
+from dlcourse.lessons.catalogue import LessonError, get_lesson, list_lessons
+from dlcourse.lessons.exercises import list_exercises
+
+
+def _nb(*cells):
+    nb = nbformat.v4.new_notebook()
+    for kind, source, tags in cells:
+        cell = nbformat.v4.new_code_cell(source) if kind == "code" else nbformat.v4.new_markdown_cell(source)
+        cell.metadata["tags"] = list(tags)
+        nb.cells.append(cell)
+    return nb
+
+
+def test_student_and_trainer_versions_keep_the_right_cells():
+    nb = _nb(("code", "FAST = False", ["parameters"]), ("code", "x = 1  # TODO", ["starter"]),
+             ("code", "x = 42", ["solution"]), ("markdown", "texte", []))
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="ne doit pas rester")]
+    student = student_version(nb)
+    assert [c.source for c in student.cells] == ["FAST = False", "x = 1  # TODO", "texte"]
+    assert student.cells[1].outputs == []
+    trainer = trainer_version(nb)
+    assert [c.source for c in trainer.cells] == ["FAST = False", "x = 42", "texte"]
+    assert len(nb.cells) == 4  # the original is not modified
+
+
+def test_inject_parameters_after_the_parameters_cell():
+    nb = _nb(("code", "import os", []), ("code", "FAST = False", ["parameters"]), ("code", "print(FAST)", []))
+    injected = inject_parameters(nb, True)
+    assert injected.cells[2].source.startswith("FAST = True") and "injected-parameters" in injected.cells[2].metadata.tags
+    assert inject_parameters(nb, None).cells == nb.cells
+    with pytest.raises(LessonError, match="parameters"):
+        inject_parameters(_nb(("code", "FAST = False", [])), True)
+
+
+def _solution_lines(texts, exclude):
+    """Lines of reference solutions long enough to be specific and absent from the learner's material.
+
+    ``exclude`` is the text given to learners anyway (lesson cells, starting files, instructions):
+    a solution line found in it (``optimiseur.zero_grad()`` in the lesson's own loop) is not a leak.
+    """
+    lines = set()
+    for text in texts:
+        for line in text.splitlines():
+            stripped = line.strip()
+            if len(stripped) >= 18 and not stripped.startswith(("#", '"""', "def ", "import ", "from ")) \
+                    and stripped not in exclude:
+                lines.add(stripped)
+    return lines
+
+
+def _reference_solutions():
+    texts, exclude = [], []
+    for lesson in list_lessons():
+        nb = read_notebook(lesson)
+        for cell in nb.cells:
+            if "solution" in cell.metadata.get("tags", []):
+                texts.append(cell.source)
+            else:
+                exclude.append(cell.source)
+    for ex in list_exercises():
+        texts.append(ex.solution.read_text(encoding="utf-8"))
+        exclude.append(ex.starter.read_text(encoding="utf-8"))
+        exclude.append((ex.folder / "exercise.yaml").read_text(encoding="utf-8"))
+    return _solution_lines(texts, "\n".join(exclude))
+
+
+def _built_text(folder: Path) -> str:
+    parts = []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix == ".ipynb":
+            nb = nbformat.read(path, as_version=4)
+            for cell in nb.cells:
+                parts.append(cell.source)
+                for out in cell.get("outputs", []):
+                    parts.append(str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", "")))
+        elif path.suffix == ".html":
+            parts.append(html.unescape(re.sub(r"<[^>]+>", "", path.read_text(encoding="utf-8"))))
+        elif path.is_file():
+            parts.append(path.read_text(encoding="utf-8"))
+    return "\n".join(parts)
+
+
+def _build_all(out: Path, student: bool, html_pages: bool) -> None:
+    for lesson in list_lessons():
+        build_lesson(lesson, out, student=student, run=False, html=html_pages)
+    copy_exercises(out, student=student)
+
+
+def test_no_reference_solution_text_survives_in_the_student_build(tmp_path):
+    solutions = _reference_solutions()
+    assert len(solutions) > 30  # the check has material to look for
+    student, trainer = tmp_path / "student", tmp_path / "trainer"
+    _build_all(student, student=True, html_pages=True)
+    _build_all(trainer, student=False, html_pages=False)
+    student_text, trainer_text = _built_text(student), _built_text(trainer)
+    leaked = sorted(line for line in solutions if line in student_text)
+    assert leaked == []
+    # the same search finds the solutions in the trainer build, so it is able to find a leak
+    assert all(line in trainer_text for line in solutions)
+    assert not list(student.rglob("solution.py")) and list(trainer.rglob("solution.py"))
+    assert "TODO" in student_text and len(list(student.glob("*.html"))) == len(list_lessons())
+
+
+@pytest.mark.slow
+def test_cli_student_build_executes_and_strips_solutions(cli, tmp_path):
+    done = cli("lessons", "build", "3", "--student", "--fast", "--out", str(tmp_path), timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    nb = nbformat.read(tmp_path / "03_tensorflow.ipynb", as_version=4)
+    starters = [c for c in nb.cells if "starter" in c.metadata.get("tags", [])]
+    assert len(starters) == 3 and all("TODO" in c.source and not c.outputs for c in starters)
+    assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
+    text = _built_text(tmp_path)
+    assert not [line for line in _reference_solutions() if line in text]
+
+
+def test_build_rejects_an_unknown_chapter(cli, tmp_path):
+    done = cli("lessons", "build", "9", "--out", str(tmp_path))
+    assert done.returncode == 2 and "no lesson for chapter 9" in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_get_lesson_paths_are_jupytext_sources():
+    for n in (1, 2, 3, 4):
+        nb = read_notebook(get_lesson(n))
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        assert sum(c.cell_type == "code" for c in nb.cells) >= 5
