@@ -25,7 +25,8 @@ EXTENSIONS = (
 def _add_train(sub) -> None:
     p = sub.add_parser("train", help="train one experiment config with one framework",
                        description="Train CONFIG (a YAML file, or a shipped config name such as digits_mlp).")
-    p.add_argument("config", help="YAML config file, or the name of a shipped config")
+    p.add_argument("config", nargs="?", help="YAML config file, or the name of a shipped config")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its newest checkpoint")
     p.add_argument("--framework", "-f", choices=["torch", "tensorflow"], help="framework (default: the config's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set training.epochs=5 (repeatable)")
@@ -42,12 +43,24 @@ def _cmd_train(args) -> int:
     from dlcourse.training.progress import make_reporter
     from dlcourse.training.runner import run_experiment
 
-    config = load_config(args.config, args.overrides)
+    from dlcourse.errors import UserError
+    from dlcourse.training.runner import load_run_config
+
+    if args.resume:
+        if args.config or args.overrides or args.framework:
+            raise UserError("--resume continues a run with its own recorded config; "
+                            "do not give CONFIG, --set or --framework with it.")
+        config = load_run_config(__import__("dlcourse.runs", fromlist=["RunFolder"]).RunFolder.open(args.resume).path)
+    elif not args.config:
+        raise UserError("train needs a CONFIG (a YAML file or a shipped config name) or --resume RUN_DIR.")
+    else:
+        config = load_config(args.config, args.overrides)
     framework = args.framework or config.framework
     reporter = make_reporter(args.quiet)
     if not args.quiet:
-        print(f"training '{config.name}' with {framework} (seed {config.seed})", flush=True)
-    result = run_experiment(config, framework, args.runs_dir, reporter)
+        verb = "resuming" if args.resume else "training"
+        print(f"{verb} '{config.name}' with {framework} (seed {config.seed})", flush=True)
+    result = run_experiment(config, framework, args.runs_dir, reporter, resume=args.resume, catch_signals=True)
     if args.result_json:
         write_json(__import__("pathlib").Path(args.result_json),
                    {"path": str(result.path), "framework": framework, "metrics": result.metrics})
@@ -121,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     except DlcourseError as exc:
         if args.debug:
             raise
+        from dlcourse.training.control import TrainingInterrupted
+
+        if isinstance(exc, TrainingInterrupted):
+            print(str(exc), file=sys.stderr)
+            return EXIT_INTERRUPTED
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

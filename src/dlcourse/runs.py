@@ -1,7 +1,9 @@
 """Run folders: ``runs/<timestamp>-<name>-<framework>/`` with everything needed to repeat and reuse a run.
 
-A run is written in a hidden ``.partial`` folder and renamed when complete, so
-a failed run never leaves a half-written folder under a run's name.
+A run folder is created once the config and data are valid; ``status.json`` says
+whether it is ``running``, ``complete``, ``interrupted``, ``diverged`` or ``failed``.
+A run that fails before its first checkpoint is removed; one that stops later
+keeps its checkpoints and can be resumed (``dlcourse train --resume RUN``).
 
 Contents: ``config.yaml`` (resolved), ``environment.json`` (versions, seed, threads),
 ``history.csv`` (per epoch), ``metrics.json`` (final), ``preprocessing.json``,
@@ -47,10 +49,11 @@ def write_json(path: Path, data: Any) -> None:
 
 
 class RunFolder:
-    """A run being written. Use :meth:`create`, write files into :attr:`path`, then :meth:`finish`."""
+    """A run being written: :meth:`create` (or :meth:`open` to resume), write files into :attr:`path`,
+    then :meth:`finish` (complete), :meth:`mark` (stopped, kept) or :meth:`discard` (removed)."""
 
-    def __init__(self, final: Path, partial: Path):
-        self.final, self.path = final, partial
+    def __init__(self, path: Path):
+        self.path = path
 
     @classmethod
     def create(cls, runs_dir: str | Path, name: str, framework: str) -> "RunFolder":
@@ -62,24 +65,49 @@ class RunFolder:
                                  "Choose a writable folder with --runs-dir.") from None
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{stamp}-{name}-{framework}"
-        final, i = runs_dir / base, 1
-        while final.exists() or (runs_dir / f".{final.name}.partial").exists():
-            i += 1
-            final = runs_dir / f"{base}-{i}"
-        partial = runs_dir / f".{final.name}.partial"
-        try:
-            partial.mkdir()
-        except OSError as exc:
-            raise RunFolderError(f"cannot write in the runs folder '{runs_dir}' ({exc.strerror}).",
-                                 "Choose a writable folder with --runs-dir.") from None
-        return cls(final, partial)
+        path, i = runs_dir / base, 1
+        while True:
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:
+                i += 1
+                path = runs_dir / f"{base}-{i}"
+            except OSError as exc:
+                raise RunFolderError(f"cannot write in the runs folder '{runs_dir}' ({exc.strerror}).",
+                                     "Choose a writable folder with --runs-dir.") from None
+        run = cls(path)
+        run.mark("running")
+        return run
+
+    @classmethod
+    def open(cls, path: str | Path) -> "RunFolder":
+        """An existing, unfinished run folder, to resume it."""
+        path = Path(path)
+        if not path.is_dir():
+            raise RunFolderError(f"run folder '{path}' does not exist.", "List runs with 'dlcourse runs list'.")
+        if not (path / "config.yaml").is_file():
+            raise RunFolderError(f"'{path}' is not a run folder (no config.yaml).")
+        if (path / "metrics.json").is_file():
+            raise RunFolderError(f"run '{path}' is already complete; there is nothing to resume.",
+                                 "Train a new run, or raise training.epochs in a new config.")
+        return cls(path)
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.path / "checkpoints"
+
+    def mark(self, state: str, **info: Any) -> None:
+        """Record the run's state in ``status.json`` (written atomically)."""
+        tmp = self.path / ".status.json.tmp"
+        write_json(tmp, {"state": state, "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **info})
+        os.replace(tmp, self.path / "status.json")
 
     def write_config(self, config: dict) -> None:
         (self.path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
 
     def write_environment(self, framework: str, settings: dict, extra: dict | None = None) -> None:
         write_json(self.path / "environment.json", {
-            "run_format": RUN_FORMAT,
             "framework": framework,
             "python": sys.version.split()[0],
             "platform": platform.platform(),
@@ -105,13 +133,20 @@ class RunFolder:
         write_json(self.path / name, data)
 
     def finish(self) -> Path:
-        """Rename the complete run to its final name; returns it."""
-        os.replace(self.path, self.final)
-        self.path = self.final
-        return self.final
+        """Mark the run complete; returns its folder."""
+        self.mark("complete")
+        return self.path
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def run_state(path: str | Path) -> str:
+    """``running``, ``complete``, ``interrupted``, ``diverged``, ``failed`` or ``unknown``."""
+    try:
+        return json.loads((Path(path) / "status.json").read_text(encoding="utf-8"))["state"]
+    except (OSError, ValueError, KeyError):
+        return "complete" if (Path(path) / "metrics.json").is_file() else "unknown"
 
 
 def read_run(path: str | Path) -> dict[str, Any]:
@@ -121,8 +156,11 @@ def read_run(path: str | Path) -> dict[str, Any]:
         raise RunFolderError(f"run folder '{path}' does not exist.", "List runs with 'dlcourse runs list'.")
     missing = [name for name in REQUIRED if not (path / name).is_file()]
     if missing:
-        raise RunFolderError(f"run folder '{path}' is incomplete: missing {', '.join(missing)}.",
-                             "The run probably did not finish; train it again.")
+        state = run_state(path)
+        hint = (f"It was {state}; resume it with: dlcourse train --resume {path}"
+                if state in ("interrupted", "diverged", "failed") and (path / "checkpoints").is_dir()
+                else "The run probably did not finish; train it again.")
+        raise RunFolderError(f"run folder '{path}' is incomplete: missing {', '.join(missing)}.", hint)
     try:
         with open(path / "history.csv", newline="", encoding="utf-8") as fh:
             history = [{k: float(v) if k != "epoch" else int(v) for k, v in row.items()} for row in csv.DictReader(fh)]

@@ -108,15 +108,24 @@ def linear_coefficients(weights: list[np.ndarray], scaler) -> dict[str, float] |
 
 
 def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_dir: str | Path = "runs",
-                   reporter=None) -> RunResult:
+                   reporter=None, resume: str | Path | None = None, catch_signals: bool = False) -> RunResult:
     """Train ``config`` with ``framework`` (default: the config's) and write its run folder.
 
-    Nothing is left under a run's name if anything fails.
+    With ``resume``, continue the unfinished run in that folder from its newest valid
+    checkpoint (its own ``config.yaml`` is used). A run that fails before its first
+    checkpoint leaves nothing behind; one that is interrupted (Ctrl-C, SIGTERM with
+    ``catch_signals``), diverges or fails later keeps its checkpoints, with its state in
+    ``status.json``.
     """
     from dlcourse.backends import get_backend
+    from dlcourse.errors import TrainingDiverged
     from dlcourse.evaluation.metrics import final_metrics
+    from dlcourse.training.control import TrainingControl, TrainingInterrupted
     from dlcourse.training.progress import Reporter
 
+    run = RunFolder.open(resume) if resume else None
+    if run:
+        config = load_run_config(run.path)
     framework = framework or config.framework
     config = config.model_copy(update={"framework": framework})
     # Data problems are found before a framework is imported (seconds earlier on a laptop).
@@ -124,17 +133,27 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         dataset, splits, scaler = prepare_splits(config.data, config.seed)
     check_model_fits_data(config, dataset)
     check_finite_data(dataset, splits)
-    run = RunFolder.create(runs_dir, config.name, framework)   # an unwritable folder is found before training
+    if run is None:
+        run = RunFolder.create(runs_dir, config.name, framework)   # an unwritable folder is found before training
+    control = TrainingControl(run.checkpoints, resume=bool(resume))
+    control.run_path = run.path
+    control.tensorboard = run.path / "tensorboard"
     try:
         backend = get_backend(framework)
         settings = backend.setup_runtime(config.seed, config.runtime.threads, config.runtime.deterministic)
-        run.write_config(config.to_dict())
-        run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
-        run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
+        if not resume:
+            run.write_config(config.to_dict())
+            run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
+            run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
+        run.mark("running")
         t0 = time.perf_counter()
         model = backend.build_model(config.model, dataset.feature_shape, seed=config.seed)
-        history = backend.fit(model, config, splits, reporter or Reporter())
-        seconds = time.perf_counter() - t0
+        if catch_signals:
+            with control.catch_signals():
+                history = backend.fit(model, config, splits, reporter or Reporter(), control)
+        else:
+            history = backend.fit(model, config, splits, reporter or Reporter(), control)
+        seconds = sum(h["seconds"] for h in history) if resume else time.perf_counter() - t0
         outputs = backend.predict(model, splits.x_test)
         metrics = {"test": final_metrics(config.task, splits.y_test, outputs),
                    "epochs": len(history), "train_seconds": seconds, "params": backend.count_params(model)}
@@ -142,10 +161,23 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         if coef:
             metrics["linear"] = coef
         run.write_history(history)
-        run.write_json("metrics.json", metrics)
         backend.save_model(model, run.path)
+        run.write_json("metrics.json", metrics)                 # written last: its presence means complete
         path = run.finish()
-    except BaseException:
-        run.discard()
+    except BaseException as exc:
+        kept = control.last_checkpoint
+        if kept is None and not resume:
+            run.discard()
+        else:
+            state = ("interrupted" if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt))
+                     else "diverged" if isinstance(exc, TrainingDiverged) else "failed")
+            run.mark(state, checkpoint=str(kept) if kept else None, error=str(exc)[:500])
         raise
     return RunResult(path, framework, metrics, history, seconds)
+
+
+def load_run_config(path: Path) -> ExperimentConfig:
+    """The resolved config recorded in a run folder."""
+    from dlcourse.config import read_yaml, validate_config
+
+    return validate_config(read_yaml(Path(path) / "config.yaml"), source=str(Path(path) / "config.yaml"))

@@ -6,15 +6,27 @@ from pathlib import Path
 
 import keras
 
+from dlcourse.backends.tensorflow.metrics import drop_custom_metrics
+from dlcourse.errors import RunFolderError
+
 FILENAME = "model.keras"
 
 
 def save_model(model, folder: Path) -> str:
-    """Write ``folder/model.keras``; returns the file name."""
+    """Write ``folder/model.keras`` loadable by plain Keras (only built-in objects inside); returns the file name."""
+    drop_custom_metrics(model)
     model.save(Path(folder) / FILENAME)
     return FILENAME
 
 
 def load_model(folder: Path, config=None, input_shape=None):
-    """Load ``folder/model.keras`` without allowing any Python code inside it to run."""
-    return keras.saving.load_model(Path(folder) / FILENAME, compile=False, safe_mode=True)
+    """Load ``folder/model.keras`` without allowing any Python code inside it to run (``safe_mode=True``)."""
+    path = Path(folder) / FILENAME
+    if not path.is_file():
+        raise RunFolderError(f"model file '{path}' does not exist.", "Train the run again, or pick another run folder.")
+    try:
+        return keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as exc:  # noqa: BLE001 - any refusal or corruption is the file's fault
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise RunFolderError(f"refused to load '{path}' ({first}).",
+                             "Only .keras files made of built-in layers are loaded; code inside a file is never run.") from None

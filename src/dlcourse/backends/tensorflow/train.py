@@ -1,4 +1,10 @@
-"""Training with Keras ``compile``/``fit``; a callback forwards progress to dlcourse's reporter."""
+"""Training with Keras ``compile``/``fit``; a callback forwards progress to dlcourse's reporter.
+
+``fit`` is called once per epoch on that epoch's permutation
+(:func:`dlcourse.training.batches.epoch_order`), so both frameworks visit the
+same mini-batches and a resumed run continues with the batches it would have
+seen. Each epoch ends with a checkpoint (``.keras`` file: weights and optimizer state).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,13 @@ import time
 import keras
 import numpy as np
 
+from dlcourse.backends.tensorflow.metrics import keras_metrics
 from dlcourse.backends.tensorflow.optim import make_loss, make_optimizer
 from dlcourse.errors import TrainingDiverged
+from dlcourse.training.batches import epoch_order, steps_per_epoch
+from dlcourse.training.control import TrainingControl
 
-
-def _metric_name(task: str) -> str:
-    return "accuracy" if task == "classification" else "mae"
+CHECKPOINT_SUFFIX = ".keras"
 
 
 def _targets(y: np.ndarray, task: str) -> np.ndarray:
@@ -23,57 +30,112 @@ def _targets(y: np.ndarray, task: str) -> np.ndarray:
     return y.reshape(len(y), -1)
 
 
-def compile_model(model, config) -> None:
+def compile_model(model, config, metrics: bool = True) -> None:
     model.compile(optimizer=make_optimizer(config.optimizer), loss=make_loss(config.loss),
-                  metrics=[_metric_name(config.task)])
+                  metrics=keras_metrics(config.task, config.model.output_units) if metrics else None)
 
 
-class _Progress(keras.callbacks.Callback):
-    """Forwards Keras' batch and epoch events to a :class:`dlcourse.training.progress.Reporter`."""
+def _ordered(logs: dict) -> dict:
+    """Same key order as the PyTorch backend: loss, metrics, then val_loss, val_metrics."""
+    logs = {k: float(v) for k, v in (logs or {}).items()}
+    return dict(sorted(logs.items(), key=lambda kv: (kv[0].startswith("val_"), kv[0].removeprefix("val_") != "loss")))
 
-    def __init__(self, reporter, epochs: int, steps: int, lr: float):
+
+class _Steps(keras.callbacks.Callback):
+    """Per-batch duties: progress, divergence check, stop requests, fault injection."""
+
+    def __init__(self, reporter, control: TrainingControl, epoch: int, first: int, lr: float):
         super().__init__()
-        self.reporter, self.epochs, self.steps, self.lr = reporter, epochs, steps, lr
-        self.history: list[dict] = []
+        self.reporter, self.control, self.epoch, self.first, self.lr = reporter, control, epoch, first, lr
+        self.done = 0
+        self.stopped = False
 
-    def on_train_begin(self, logs=None):
-        self.reporter.start(self.epochs, self.steps)
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.epoch, self.t0 = epoch + 1, time.perf_counter()
-        self.reporter.epoch_start(epoch + 1)
+    def on_train_batch_begin(self, batch, logs=None):
+        if self.control.inject_nan(self.epoch, self.first + batch):
+            var = self.model.trainable_variables[0]
+            value = np.array(var.numpy())
+            value.flat[0] = np.nan
+            var.assign(value)
 
     def on_train_batch_end(self, batch, logs=None):
+        self.done = batch + 1
         loss = float((logs or {}).get("loss", 0.0))
         if not math.isfinite(loss):
             self.model.stop_training = True
-            raise TrainingDiverged(f"the loss became {loss} at epoch {self.epoch}, step {batch + 1} "
-                                   f"(learning rate {self.lr}).")
-        self.reporter.step(batch + 1, loss)
-
-    def on_epoch_end(self, epoch, logs=None):
-        seconds = time.perf_counter() - self.t0
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        # Same key order as the PyTorch backend: loss, metric, val_loss, val_metric.
-        logs = dict(sorted(logs.items(), key=lambda kv: (kv[0].startswith("val_"), kv[0].removeprefix("val_") != "loss")))
-        self.history.append({"epoch": epoch + 1, **logs, "seconds": seconds})
-        self.reporter.epoch_end(epoch + 1, logs, seconds)
+            last = self.control.last_checkpoint
+            kept = f" The last good checkpoint is {last}." if last else ""
+            raise TrainingDiverged(f"the loss became {loss} at epoch {self.epoch}, step {self.first + batch + 1} "
+                                   f"(learning rate {self.lr}).{kept} "
+                                   "Lower the learning rate or normalise the inputs (data.scaling: standard).")
+        self.reporter.step(self.first + batch + 1, loss)
+        if self.control.should_stop:
+            self.stopped = True
+            self.model.stop_training = True
 
 
-def fit(model, config, splits, reporter) -> list[dict]:
+def _save(control: TrainingControl, model, epoch: int, step: int, history: list[dict]):
+    return control.save(epoch, step, CHECKPOINT_SUFFIX, lambda tmp: model.save(tmp), {"history": history})
+
+
+def _load_into(model, path) -> None:
+    """Copy a checkpoint's weights and optimizer state into ``model`` (compiled)."""
+    saved = keras.saving.load_model(path, safe_mode=True)
+    model.set_weights(saved.get_weights())
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    for var, value in zip(model.optimizer.variables, saved.optimizer.variables):
+        var.assign(value)
+
+
+def fit(model, config, splits, reporter, control: TrainingControl | None = None) -> list[dict]:
     """Train with ``model.fit``; returns one dict of logs per epoch (same keys as the PyTorch backend)."""
+    control = control or TrainingControl()
     compile_model(model, config)
     tcfg = config.training
+    x = np.asarray(splits.x_train, np.float32)
     y = _targets(splits.y_train, config.task)
-    val = (splits.x_val, _targets(splits.y_val, config.task)) if len(splits.x_val) else None
-    steps = math.ceil(len(splits.x_train) / tcfg.batch_size)
-    progress = _Progress(reporter, tcfg.epochs, steps, config.optimizer.lr)
+    val = (np.asarray(splits.x_val, np.float32), _targets(splits.y_val, config.task)) if len(splits.x_val) else None
+    n, bs = len(x), tcfg.batch_size
+    steps = steps_per_epoch(n, bs)
+
+    history: list[dict] = []
+    start_epoch, start_step = 1, 0
+    meta = control.restore(lambda path, _meta: _load_into(model, path))
+    if meta:
+        history = list(meta["history"])
+        start_epoch, start_step = meta["epoch"], meta["step"]
+        if start_step >= steps:
+            start_epoch, start_step = start_epoch + 1, 0
+
+    extra = []
+    if getattr(control, "tensorboard", None):
+        from dlcourse.backends.tensorflow.tensorboard import tensorboard_callback
+        extra.append(tensorboard_callback(control.tensorboard, write_graph=start_epoch == 1))
+
+    reporter.start(tcfg.epochs, steps)
     try:
-        model.fit(splits.x_train, y, batch_size=tcfg.batch_size, epochs=tcfg.epochs, shuffle=tcfg.shuffle,
-                  validation_data=val, validation_batch_size=4096, callbacks=[progress], verbose=0)
+        for epoch in range(start_epoch, tcfg.epochs + 1):
+            reporter.epoch_start(epoch)
+            t0 = time.perf_counter()
+            first = start_step if epoch == start_epoch else 0
+            order = epoch_order(config.seed, epoch, n, tcfg.shuffle)[first * bs:]
+            steps_cb = _Steps(reporter, control, epoch, first, config.optimizer.lr)
+            result = model.fit(x[order], y[order], batch_size=bs, epochs=epoch, initial_epoch=epoch - 1,
+                               shuffle=False, validation_data=val, validation_batch_size=4096,
+                               callbacks=[steps_cb, *extra], verbose=0)
+            if steps_cb.stopped and first + steps_cb.done < steps:
+                path = _save(control, model, epoch, first + steps_cb.done, history)
+                raise control.interrupted(epoch, first + steps_cb.done, path)
+            logs = _ordered({k: v[-1] for k, v in result.history.items()})
+            seconds = time.perf_counter() - t0
+            history.append({"epoch": epoch, **logs, "seconds": seconds})
+            reporter.epoch_end(epoch, logs, seconds)
+            _save(control, model, epoch, steps, history)
+            if control.should_stop and epoch < tcfg.epochs:
+                raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
     finally:
         reporter.close()
-    return progress.history
+    return history
 
 
 def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
@@ -85,6 +147,6 @@ def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
 
 def train_on_batches(model, config, batches) -> list[float]:
     """One optimizer step per ``(x, y)`` batch, in order (parity tests)."""
-    compile_model(model, config)
+    compile_model(model, config, metrics=False)
     return [float(np.ravel(model.train_on_batch(np.asarray(xb, np.float32), _targets(yb, config.task)))[0])
             for xb, yb in batches]

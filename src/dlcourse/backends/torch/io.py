@@ -7,6 +7,7 @@ from pathlib import Path
 import torch
 
 from dlcourse.backends.torch.models import build_model
+from dlcourse.errors import RunFolderError
 
 FILENAME = "model.pt"
 
@@ -17,10 +18,35 @@ def save_model(model, folder: Path) -> str:
     return FILENAME
 
 
+def read_state(path: Path) -> dict:
+    """Read a weights file without unpickling arbitrary objects (``weights_only=True``)."""
+    if not Path(path).is_file():
+        raise RunFolderError(f"model file '{path}' does not exist.", "Train the run again, or pick another run folder.")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any refusal or corruption is the file's fault
+        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise RunFolderError(f"refused to load '{path}': it is not a plain PyTorch weights file ({first}).",
+                             "Only state_dict files of tensors are loaded; files that would run code are refused.") from None
+
+
 def load_model(folder: Path, config, input_shape: tuple[int, ...]):
-    """Rebuild the model from ``config.model`` and load its weights safely (no arbitrary unpickling)."""
+    """Rebuild the model from ``config.model`` and load its weights safely (no arbitrary unpickling).
+
+    A weights file that does not fit the model lists the mismatched keys and shapes.
+    """
     model = build_model(config.model, input_shape, seed=config.seed)
-    state = torch.load(Path(folder) / FILENAME, map_location="cpu", weights_only=True)
+    state = read_state(Path(folder) / FILENAME)
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    shapes = [f"{k}: file {tuple(state[k].shape)} vs model {tuple(v.shape)}"
+              for k, v in expected.items() if k in state and tuple(state[k].shape) != tuple(v.shape)]
+    if missing or unexpected or shapes:
+        parts = ([f"missing keys {missing}"] if missing else []) + ([f"unexpected keys {unexpected}"] if unexpected else []) \
+            + ([f"shape mismatches {shapes}"] if shapes else [])
+        raise RunFolderError(f"the weights in '{Path(folder) / FILENAME}' do not fit the configured model: "
+                             f"{'; '.join(parts)}.", "Check that config.yaml is the one the model was trained with.")
     model.load_state_dict(state)
     model.eval()
     return model

@@ -17,8 +17,14 @@ Wiring in a loop::
 
 from __future__ import annotations
 
+import sys
+import types
 import warnings
 from pathlib import Path
+
+# TensorBoard imports TensorFlow for file I/O when it can; in a PyTorch process that
+# costs seconds and log noise. Its own stub does the job: ask for it.
+sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
 
 import numpy as np
 import torch
