@@ -157,8 +157,11 @@ def evaluate_run(path: str | Path, data: str = "test", with_plots: bool = True) 
 
     Returns the saved evaluation (``{"data", "n", "framework", "task", ...report}``).
     """
-    run = load_run(path)
-    x_raw, y, label = load_data(run.info, data)
+    from dlcourse.evaluation.loading import open_run
+
+    info = open_run(path)
+    x_raw, y, label = load_data(info, data)            # bad data fails before the framework is imported
+    run = load_run(info)
     report, outputs = evaluate(run, x_raw, y)
     result = {"data": label, "n": int(len(y)), "framework": run.info.framework, "task": run.info.task, **report}
     if run.info.task == "classification":
