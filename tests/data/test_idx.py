@@ -70,3 +70,10 @@ def test_fuzz_gzip_files_raise_only_data_error(tmp_path_factory, data):
         read_idx(path)
     except DataError:
         pass
+
+
+def test_zero_count_with_huge_dimensions_is_refused():
+    """Found by the fuzz test: 0 samples of an absurd image size used to reach NumPy's reshape."""
+    data = b"\x00\x00\x08\x04" + b"".join(d.to_bytes(4, "big") for d in (0, 4, 0x36570000, 0x96C143E4))
+    with pytest.raises(DataError, match="inconsistent header"):
+        parse_idx(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import numpy as np
 from dlcourse.errors import DataError
 
 # Third byte of the magic number -> dtype (big-endian, as the format specifies).
+_MAX_BYTES = 2 ** 36  # 64 GiB: far above any real IDX file, far below what overflows NumPy
 _DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 
@@ -34,7 +36,10 @@ def parse_idx(data: bytes, source: str = "<bytes>") -> np.ndarray:
         raise DataError(f"'{source}' is truncated: its header announces {ndim} dimensions but the file ends at byte {len(data)}.")
     dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_DTYPES[code])
-    expected = header + int(np.prod(dims, dtype=np.int64)) * dtype.itemsize
+    if math.prod(d for d in dims if d) * dtype.itemsize > _MAX_BYTES:
+        raise DataError(f"'{source}' has an inconsistent header: shape {dims} describes more than "
+                        f"{_MAX_BYTES // 2 ** 30} GiB of data.", "Download or copy the file again.")
+    expected = header + math.prod(dims) * dtype.itemsize
     if len(data) != expected:
         state = "truncated" if len(data) < expected else "longer than its header says"
         raise DataError(
