@@ -133,3 +133,33 @@ def test_commands_import_no_framework():
             "print(any(m in sys.modules for m in ('torch', 'tensorflow', 'numpy', 'pandas')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_image_folder_skip_bad_from_the_command_line(tmp_path, capsys):
+    from PIL import Image
+
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        for i in range(3):
+            Image.new("L", (6, 6), color=40 * i).save(tmp_path / name / f"{i}.png")
+    (tmp_path / "b" / "bad.jpg").write_bytes(b"not a jpeg")
+    assert main(["datasets", "info", "image_folder", "-o", f"path={tmp_path}"]) == 2
+    assert "bad.jpg" in capsys.readouterr().err
+    assert main(["datasets", "info", "image_folder", "-o", f"path={tmp_path}", "-o", "size=[4, 5]", "--skip-bad"]) == 0
+    captured = capsys.readouterr()
+    assert "x (6, 4, 5) uint8" in captured.out and "skipped 1 unreadable image(s): b/bad.jpg" in captured.err
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fw", ["torch", "tensorflow"])
+def test_preview_writes_a_png_grid(tmp_path, cli, fw):
+    from PIL import Image
+
+    out = tmp_path / "grid.png"
+    proc = cli("datasets", "preview", "digits", "-f", fw, "-a", "shift=0.1,rotation=15,noise=0.05", "-n", "6",
+               "--rows", "2", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-1500:]
+    assert "batch (6, 8, 8) float32" in proc.stdout
+    with Image.open(out) as img:
+        assert img.format == "PNG" and img.size[0] > img.size[1] > 100
+    assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
