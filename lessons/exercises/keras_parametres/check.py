@@ -6,6 +6,11 @@ import numpy as np
 ATTENDU = 101_770
 
 
+def _n(nombre):
+    """101770 -> '101 770'."""
+    return f"{nombre:,}".replace(",", " ")
+
+
 def verifier(ns, r):
     construire = r.fonction(ns, "construire_modele")
     if construire is None:
@@ -39,7 +44,7 @@ def verifier(ns, r):
         r.ok("la sortie est faite de logits (pas de softmax).")
     n = int(sum(int(np.prod(w.shape)) for w in modele.trainable_weights))
     if n == ATTENDU:
-        r.ok(f"le modèle a exactement {ATTENDU:,} paramètres entraînables.".replace(",", " "))
+        r.ok(f"le modèle a exactement {_n(ATTENDU)} paramètres entraînables.")
         return
     indice = "une couche Dense(u) après une entrée de taille d a d × u + u paramètres (poids et biais)."
     sans_biais = {784 * u + u * 10 for u in range(1, 300)}
@@ -47,4 +52,4 @@ def verifier(ns, r):
         indice = "ton compte correspond à des couches sans biais : garde use_bias=True (par défaut)."
     elif n < 2_000:
         indice = "l'image n'est peut-être pas aplatie : mets keras.layers.Flatten() avant la première Dense."
-    r.echec(f"le modèle a {n:,} paramètres entraînables, {ATTENDU:,} attendus.".replace(",", " "), indice)
+    r.echec(f"le modèle a {_n(n)} paramètres entraînables, {_n(ATTENDU)} attendus.", indice)
