@@ -121,3 +121,18 @@ def test_spec_parsing_errors():
             AugmentSpec.parse(bad)
     with pytest.raises(UserError, match="images"):
         augment_with("torch", np.zeros((2, 5), np.float32), AugmentSpec(shift=0.1))
+
+
+def test_torch_loader_order_equals_the_current_training_loop_permutations():
+    """Same batches as train.py's ``torch.randperm(n, generator=Generator().manual_seed(seed))`` each epoch."""
+    import torch
+
+    from dlcourse.backends.torch.data import make_loader
+
+    x, y = arrays(n=37)
+    loader = make_loader(x, y, batch_size=8, seed=5)
+    gen = torch.Generator().manual_seed(5)
+    for _ in range(3):
+        expected = torch.randperm(37, generator=gen).numpy()
+        got = np.concatenate([yb.numpy() for _, yb in loader])
+        np.testing.assert_array_equal(got, expected)

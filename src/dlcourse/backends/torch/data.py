@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler
+from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
 from torchvision.transforms import v2
 
 from dlcourse.data.augment import AugmentSpec, image_layout
@@ -73,12 +73,30 @@ class ArrayDataset(torch.utils.data.Dataset):
         return self._apply(self.x[index:index + 1])[0], self.y[index]
 
 
+class EpochPermutation(torch.utils.data.Sampler):
+    """One ``torch.randperm(n, generator=generator)`` per epoch, nothing else drawn from the generator.
+
+    (``RandomSampler`` draws a second, empty permutation each epoch, so its batches would differ from
+    a loop that calls ``randperm`` once per epoch with the same seeded generator.)
+    """
+
+    def __init__(self, n: int, generator: torch.Generator):
+        self.n, self.generator = n, generator
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        return iter(torch.randperm(self.n, generator=self.generator).tolist())
+
+
 def make_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True, seed: int = 0,
                 augment: AugmentSpec | str | dict | None = None, drop_last: bool = False) -> DataLoader:
     """A ``DataLoader`` of ``(xb (b, *shape) float32, yb)`` batches.
 
     Shuffling draws a new permutation each epoch from a generator seeded with ``seed``, so two
-    loaders made with the same seed give the same batches. Batches are gathered with one
+    loaders made with the same seed give the same batches, and the same batches as the explicit
+    loop ``torch.randperm(n, generator=torch.Generator().manual_seed(seed))`` once per epoch. Batches are gathered with one
     tensor indexing per batch (``BatchSampler`` + batch indexing), no collation of single samples.
     Augmentation (``augment``, an :class:`AugmentSpec`) uses torch's global generator, which
     ``setup_runtime`` seeds.
@@ -87,7 +105,7 @@ def make_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = T
     transform = build_augmentation(spec, x.shape[1:]) if spec.active else None
     dataset = ArrayDataset(x, y, transform)
     generator = torch.Generator().manual_seed(int(seed))
-    base = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
+    base = EpochPermutation(len(dataset), generator) if shuffle else SequentialSampler(dataset)
     sampler = BatchSampler(base, batch_size=batch_size, drop_last=drop_last)
     return DataLoader(dataset, sampler=sampler, batch_size=None, num_workers=0)
 
