@@ -147,19 +147,51 @@ Optimizer = Annotated[Union[SGD, Adam, RMSprop], Field(discriminator="name")]
 
 
 # ----------------------------------------------------------------------------- training
+class Schedule(_Strict):
+    """Learning rate over the run, updated after every mini-batch.
+
+    ``constant``: ``optimizer.lr`` throughout. ``cosine``: linear warm-up from
+    ``lr * warmup_start`` to ``lr`` over ``warmup_epochs``, then cosine decay to
+    ``lr * min_fraction`` at the last step (Keras' ``CosineDecay`` with warm-up;
+    the same function drives a ``LambdaLR`` in PyTorch).
+    """
+
+    name: Literal["constant", "cosine"] = "constant"
+    warmup_epochs: float = Field(0.0, ge=0)
+    warmup_start: float = Field(0.0, ge=0, le=1)
+    min_fraction: float = Field(0.0, ge=0, le=1)
+
+
 class TrainingConfig(_Strict):
     """Loop settings. ``batch_size`` is explicit: Keras ``fit`` defaults to 32, a PyTorch step over a tensor to all of it."""
 
     epochs: int = Field(10, gt=0, strict=True)          # strict: 'true' or 2.5 is refused, not read as 1 or 2
     batch_size: int = Field(32, gt=0, strict=True)
     shuffle: bool = True
+    schedule: Schedule = Field(default_factory=Schedule)
+
+    @model_validator(mode="after")
+    def _warmup_fits(self) -> "TrainingConfig":
+        if self.schedule.warmup_epochs >= self.epochs:
+            raise ValueError(f"schedule.warmup_epochs ({self.schedule.warmup_epochs}) must be shorter than "
+                             f"the run ({self.epochs} epochs)")
+        return self
 
 
 class RuntimeConfig(_Strict):
-    """Execution settings that do not change the mathematics."""
+    """Execution settings that do not change the mathematics (each is recorded in the run folder).
+
+    ``fast_path`` turns on, where a framework offers them: fused optimizer kernels
+    (PyTorch), several steps per compiled call (Keras ``steps_per_execution``) and
+    XLA compilation (Keras ``jit_compile``); ``false`` gives the frameworks' plain defaults.
+    ``threads: auto`` picks the thread count for the machine and the batch size.
+    """
 
     threads: int | Literal["auto"] = "auto"
     deterministic: bool = True
+    fast_path: bool = True
+    steps_per_execution: int | Literal["auto"] = "auto"
+    jit_compile: bool | Literal["auto"] = "auto"
 
     @field_validator("threads")
     @classmethod

@@ -143,6 +143,7 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         settings = backend.setup_runtime(config.seed, config.runtime.threads, config.runtime.deterministic)
         if not resume:
             run.write_config(config.to_dict())
+            settings["execution"] = backend.execution_settings(config, len(splits.x_train))
             run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
             run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
         run.mark("running")

@@ -30,9 +30,28 @@ def _targets(y: np.ndarray, task: str) -> np.ndarray:
     return y.reshape(len(y), -1)
 
 
-def compile_model(model, config, metrics: bool = True) -> None:
-    model.compile(optimizer=make_optimizer(config.optimizer), loss=make_loss(config.loss),
-                  metrics=keras_metrics(config.task, config.model.output_units) if metrics else None)
+def execution_settings(config, n_train: int) -> dict:
+    """The speed choices ``fit`` makes for ``config`` (recorded in the run folder).
+
+    ``steps_per_execution``: mini-batches run per compiled call (fewer Python round trips;
+    callbacks then see every n-th step). ``jit_compile``: XLA ("auto" lets Keras decide:
+    off on a CPU-only machine).
+    """
+    rt = config.runtime
+    steps = steps_per_epoch(n_train, config.training.batch_size)
+    if rt.steps_per_execution != "auto":
+        spe = rt.steps_per_execution
+    else:
+        spe = max(1, min(steps, 2048 // config.training.batch_size)) if rt.fast_path else 1
+    return {"steps_per_execution": int(spe), "jit_compile": rt.jit_compile if rt.fast_path else "auto",
+            "data": "NumPy arrays in memory, one permutation per epoch", "eval_batch_size": 4096}
+
+
+def compile_model(model, config, metrics: bool = True, steps: int | None = None, settings: dict | None = None) -> None:
+    settings = settings or {"steps_per_execution": 1, "jit_compile": "auto"}
+    model.compile(optimizer=make_optimizer(config.optimizer, config, steps), loss=make_loss(config.loss),
+                  metrics=keras_metrics(config.task, config.model.output_units) if metrics else None,
+                  steps_per_execution=settings["steps_per_execution"], jit_compile=settings["jit_compile"])
 
 
 def _ordered(logs: dict) -> dict:
@@ -44,14 +63,16 @@ def _ordered(logs: dict) -> dict:
 class _Steps(keras.callbacks.Callback):
     """Per-batch duties: progress, divergence check, stop requests, fault injection."""
 
-    def __init__(self, reporter, control: TrainingControl, epoch: int, first: int, lr: float):
+    def __init__(self, reporter, control: TrainingControl, epoch: int, first: int, lr: float, spe: int = 1):
         super().__init__()
         self.reporter, self.control, self.epoch, self.first, self.lr = reporter, control, epoch, first, lr
+        self.spe = spe
         self.done = 0
         self.stopped = False
 
     def on_train_batch_begin(self, batch, logs=None):
-        if self.control.inject_nan(self.epoch, self.first + batch):
+        # With several steps per execution, Keras calls this once per group of steps.
+        if any(self.control.inject_nan(self.epoch, self.first + batch + i) for i in range(self.spe)):
             var = self.model.trainable_variables[0]
             value = np.array(var.numpy())
             value.flat[0] = np.nan
@@ -64,7 +85,9 @@ class _Steps(keras.callbacks.Callback):
             self.model.stop_training = True
             last = self.control.last_checkpoint
             kept = f" The last good checkpoint is {last}." if last else ""
-            raise TrainingDiverged(f"the loss became {loss} at epoch {self.epoch}, step {self.first + batch + 1} "
+            last_step = self.first + batch + 1
+            where = f"step {last_step}" if self.spe == 1 else f"steps {max(last_step - self.spe, self.first) + 1}-{last_step}"
+            raise TrainingDiverged(f"the loss became {loss} at epoch {self.epoch}, {where} "
                                    f"(learning rate {self.lr}).{kept} "
                                    "Lower the learning rate or normalise the inputs (data.scaling: standard).")
         self.reporter.step(self.first + batch + 1, loss)
@@ -90,13 +113,14 @@ def _load_into(model, path) -> None:
 def fit(model, config, splits, reporter, control: TrainingControl | None = None) -> list[dict]:
     """Train with ``model.fit``; returns one dict of logs per epoch (same keys as the PyTorch backend)."""
     control = control or TrainingControl()
-    compile_model(model, config)
     tcfg = config.training
     x = np.asarray(splits.x_train, np.float32)
     y = _targets(splits.y_train, config.task)
     val = (np.asarray(splits.x_val, np.float32), _targets(splits.y_val, config.task)) if len(splits.x_val) else None
     n, bs = len(x), tcfg.batch_size
     steps = steps_per_epoch(n, bs)
+    settings = execution_settings(config, n)
+    compile_model(model, config, steps=steps, settings=settings)
 
     history: list[dict] = []
     start_epoch, start_step = 1, 0
@@ -119,7 +143,7 @@ def fit(model, config, splits, reporter, control: TrainingControl | None = None)
             t0 = time.perf_counter()
             first = start_step if epoch == start_epoch else 0
             order = epoch_order(config.seed, epoch, n, tcfg.shuffle)[first * bs:]
-            steps_cb = _Steps(reporter, control, epoch, first, config.optimizer.lr)
+            steps_cb = _Steps(reporter, control, epoch, first, config.optimizer.lr, settings["steps_per_execution"])
             result = model.fit(x[order], y[order], batch_size=bs, epochs=epoch, initial_epoch=epoch - 1,
                                shuffle=False, validation_data=val, validation_batch_size=4096,
                                callbacks=[steps_cb, *extra], verbose=0)
@@ -147,6 +171,6 @@ def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
 
 def train_on_batches(model, config, batches) -> list[float]:
     """One optimizer step per ``(x, y)`` batch, in order (parity tests)."""
-    compile_model(model, config, metrics=False)
+    compile_model(model, config, metrics=False)              # one step per call: exact batch boundaries
     return [float(np.ravel(model.train_on_batch(np.asarray(xb, np.float32), _targets(yb, config.task)))[0])
             for xb, yb in batches]

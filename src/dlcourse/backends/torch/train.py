@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from dlcourse.backends.torch.metrics import EpochMetrics
-from dlcourse.backends.torch.optim import make_loss, make_optimizer
+from dlcourse.backends.torch.optim import make_loss, make_optimizer, make_scheduler
 from dlcourse.errors import TrainingDiverged
 from dlcourse.training.batches import epoch_order, steps_per_epoch
 from dlcourse.training.control import TrainingControl
@@ -51,10 +51,18 @@ def _epoch_logs(loss_fn, metrics: EpochMetrics, out: torch.Tensor, y: torch.Tens
     return {"loss": loss_sum / max(len(out), 1), **metrics.compute()}
 
 
-def _save(control: TrainingControl, model, optimizer, epoch: int, step: int, extra: dict):
-    """Checkpoint everything needed to continue bit for bit: weights, optimizer, RNG, epoch progress."""
+def execution_settings(config, n_train: int) -> dict:
+    """The speed choices this loop makes for ``config`` (recorded in the run folder)."""
+    fast = config.runtime.fast_path
+    kernel = ("fused" if config.optimizer.name in ("sgd", "adam") else "foreach") if fast else "default"
+    return {"data": "tensors in memory, batches by index", "optimizer_kernel": kernel,
+            "eval_batch_size": 4096}
+
+
+def _save(control: TrainingControl, model, optimizer, scheduler, epoch: int, step: int, extra: dict):
+    """Checkpoint everything needed to continue bit for bit: weights, optimizer, schedule, RNG, epoch progress."""
     state = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "rng": torch.get_rng_state(),
-             "epoch": epoch, "step": step, **extra}
+             "scheduler": scheduler.state_dict() if scheduler else {}, "epoch": epoch, "step": step, **extra}
     return control.save(epoch, step, CHECKPOINT_SUFFIX, lambda tmp: torch.save(state, tmp),
                         {"history": extra.get("history", [])})
 
@@ -74,10 +82,11 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
     xv, yv = torch.as_tensor(splits.x_val), _targets(splits.y_val, task)
     n_outputs = config.model.output_units
     loss_fn = make_loss(config.loss)
-    optimizer = make_optimizer(config.optimizer, model.parameters())
+    optimizer = make_optimizer(config.optimizer, model.parameters(), fast=config.runtime.fast_path)
     metrics = EpochMetrics(task, n_outputs)
     n, bs = len(x), tcfg.batch_size
     steps = steps_per_epoch(n, bs)
+    scheduler = make_scheduler(optimizer, config, steps)
 
     history: list[dict] = []
     start_epoch, start_step, resumed = 1, 0, {}
@@ -86,6 +95,8 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
         state = torch.load(path, map_location="cpu", weights_only=True)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        if scheduler:
+            scheduler.load_state_dict(state["scheduler"])
         torch.set_rng_state(state["rng"])
         resumed.update(state)
 
@@ -132,11 +143,13 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
+                if scheduler:
+                    scheduler.step()
                 loss_sum += float(loss.detach()) * len(idx)
                 outs.append(out.detach())
                 reporter.step(step + 1, float(loss.detach()))
                 if control.should_stop and step + 1 < steps:
-                    path = _save(control, model, optimizer, epoch, step + 1, {
+                    path = _save(control, model, optimizer, scheduler, epoch, step + 1, {
                         "history": history, "outputs": torch.cat(outs), "loss_sum": loss_sum,
                         "elapsed": elapsed + time.perf_counter() - t0})
                     raise control.interrupted(epoch, step + 1, path)
@@ -151,7 +164,7 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
             reporter.epoch_end(epoch, logs, seconds)
             if tb:
                 tb.log_epoch(epoch, logs)
-            _save(control, model, optimizer, epoch, steps, {"history": history})
+            _save(control, model, optimizer, scheduler, epoch, steps, {"history": history})
             if control.should_stop and epoch < tcfg.epochs:
                 raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
     finally:
@@ -164,7 +177,7 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
 def train_on_batches(model: nn.Module, config, batches) -> list[float]:
     """One optimizer step per ``(x, y)`` batch, in order, no shuffling; returns the losses (parity tests)."""
     loss_fn = make_loss(config.loss)
-    optimizer = make_optimizer(config.optimizer, model.parameters())
+    optimizer = make_optimizer(config.optimizer, model.parameters(), fast=config.runtime.fast_path)
     model.train()
     losses = []
     for xb, yb in batches:
