@@ -130,8 +130,9 @@ def test_corrupt_latest_checkpoint_falls_back_to_previous(tmp_path):
 def test_nan_at_a_given_step_stops_and_keeps_the_last_good_checkpoint(framework, tmp_path):
     cfg = _config(tmp_path)
     runs = tmp_path / "runs"
-    proc = _train([str(cfg), "-f", framework, "--quiet", "--runs-dir", str(runs)],
-                  env={"DLCOURSE_FAULT_NAN_AT": "2:5"})
+    # one step per compiled call, so that Keras reports the exact step too
+    proc = _train([str(cfg), "-f", framework, "--quiet", "--runs-dir", str(runs),
+                   "--set", "runtime.steps_per_execution=1"], env={"DLCOURSE_FAULT_NAN_AT": "2:5"})
     assert proc.returncode == 1
     run = _only_run(runs)
     (meta_file,) = (run / "checkpoints").glob("*.json")
