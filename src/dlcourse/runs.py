@@ -108,6 +108,7 @@ class RunFolder:
 
     def write_environment(self, framework: str, settings: dict, extra: dict | None = None) -> None:
         write_json(self.path / "environment.json", {
+            "run_format": RUN_FORMAT,
             "framework": framework,
             "python": sys.version.split()[0],
             "platform": platform.platform(),
