@@ -131,7 +131,7 @@ def compare(config: str, overrides: list[str] | None = None, runs_dir: str | Pat
             run = read_run(result["path"])
             seconds = [row["seconds"] for row in run["history"] if "seconds" in row]
             runs[fw] = {"path": str(Path(result["path"]).resolve()), "metrics": result["metrics"],
-                        "wall_seconds": wall, "peak_mib": peak,
+                        "wall_seconds": round(wall, 2), "peak_mib": round(peak, 1),
                         "seconds_per_epoch": sum(seconds) / len(seconds) if seconds else None,
                         "history": run["history"]}
             progress(f"  {fw}: {wall:.1f} s, peak memory {peak:.0f} MiB -> {result['path']}")
