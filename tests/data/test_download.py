@@ -164,8 +164,13 @@ def test_sigkill_during_download_leaves_nothing_under_final_name(server, tmp_pat
             proc.kill()
     assert proc.returncode == -signal.SIGKILL
     assert not (folder / "big.bin").exists()
+    stale = list(folder.glob(".big.bin.*.part"))
+    assert stale                                     # the killed process could not clean up...
+    old = time.time() - 7200
+    os.utime(stale[0], (old, old))
     path = fetch(spec, [server.url("/big")], folder, **FAST)
     assert path.read_bytes() == big
+    assert leftovers(folder) == ["big.bin"]          # ...the next download removes its old temporary file
 
 
 def test_recompressed_gz_accepted_by_decompressed_checksum(tmp_path):

@@ -225,6 +225,17 @@ def _network_reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _remove_stale_parts(folder: Path, name: str, age: float = 3600.0) -> None:
+    """Delete temporary files of ``name`` left by a killed download (older than ``age`` seconds)."""
+    now = time.time()
+    for part in folder.glob(f".{name}.*.part"):
+        try:
+            if now - part.stat().st_mtime > age:
+                part.unlink()
+        except OSError:
+            pass
+
+
 def fetch(spec: RemoteFile, urls: Iterable[str], folder: str | os.PathLike, *, timeout: float = 30.0,
           retries: int = 3, backoff: float = 1.0, progress: bool | None = None,
           context: ssl.SSLContext | None = None, log: Callable[[str], None] | None = None) -> Path:
@@ -246,6 +257,7 @@ def fetch(spec: RemoteFile, urls: Iterable[str], folder: str | os.PathLike, *, t
     if final.is_file() and matches(spec, final):
         return final
     ensure_writable(folder)
+    _remove_stale_parts(folder, spec.name)
     urls = list(urls)
     if progress is None:
         progress = sys.stderr.isatty()
