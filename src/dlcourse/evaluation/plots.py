@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 FORMATS = ("png", "svg")
-FRAMEWORK_COLORS = {"torch": "#ee4c2c", "tensorflow": "#ff8f00"}
+FRAMEWORK_COLORS = {"torch": "#d62728", "tensorflow": "#1f77b4"}   # distinct when overlaid
 FRAMEWORK_LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
 
 
