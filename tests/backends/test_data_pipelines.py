@@ -136,3 +136,19 @@ def test_torch_loader_order_equals_the_current_training_loop_permutations():
         expected = torch.randperm(37, generator=gen).numpy()
         got = np.concatenate([yb.numpy() for _, yb in loader])
         np.testing.assert_array_equal(got, expected)
+
+
+def test_torch_loader_follows_a_shared_epoch_order():
+    from dlcourse.backends.torch.data import batch_augmenter, make_loader
+
+    x, y = arrays(n=20)
+    order = lambda epoch: np.random.default_rng([3, epoch]).permutation(20)  # noqa: E731
+    loader = make_loader(x, y, batch_size=6, order=order)
+    for epoch in (1, 2):
+        np.testing.assert_array_equal(np.concatenate([yb.numpy() for _, yb in loader]), order(epoch))
+    assert batch_augmenter(None, (8, 8)) is None
+    import torch
+
+    aug = batch_augmenter("rotation=20", (8, 8))
+    out = aug(torch.as_tensor(x[:4]))
+    assert out.shape == (4, 8, 8) and out.dtype == torch.float32

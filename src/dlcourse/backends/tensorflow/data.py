@@ -80,3 +80,13 @@ def augment_batch(x: np.ndarray, spec: AugmentSpec | str | dict, seed: int = 0) 
     spec = AugmentSpec.parse(spec)
     fn = _augment_fn(spec, tuple(x.shape[1:]), int(seed))
     return np.asarray(fn(tf.constant(np.asarray(x, dtype=np.float32)))).astype(np.float32, copy=False)
+
+
+def batch_augmenter(spec: AugmentSpec | str | dict | None, feature_shape: tuple[int, ...], seed: int = 0):
+    """``f(xb) -> xb``: augment a ``(b, *feature_shape)`` batch (tensor or array), one random draw per image.
+
+    Returns ``None`` when the spec asks for nothing. For ``model.fit`` on arrays already put in
+    the epoch's order: ``make_dataset(x[order], y[order], batch_size, shuffle=False, augment=spec)``.
+    """
+    spec = AugmentSpec.parse(spec)
+    return _augment_fn(spec, tuple(feature_shape), int(seed)) if spec.active else None

@@ -80,32 +80,38 @@ class EpochPermutation(torch.utils.data.Sampler):
     a loop that calls ``randperm`` once per epoch with the same seeded generator.)
     """
 
-    def __init__(self, n: int, generator: torch.Generator):
-        self.n, self.generator = n, generator
+    def __init__(self, n: int, generator: torch.Generator | None = None, order=None):
+        self.n, self.generator, self.order, self.epoch = n, generator, order, 0
 
     def __len__(self) -> int:
         return self.n
 
     def __iter__(self):
+        self.epoch += 1
+        if self.order is not None:                       # e.g. dlcourse.training.batches.epoch_order
+            return iter(np.asarray(self.order(self.epoch), dtype=np.int64).tolist())
         return iter(torch.randperm(self.n, generator=self.generator).tolist())
 
 
 def make_loader(x: np.ndarray, y: np.ndarray, batch_size: int, shuffle: bool = True, seed: int = 0,
-                augment: AugmentSpec | str | dict | None = None, drop_last: bool = False) -> DataLoader:
+                augment: AugmentSpec | str | dict | None = None, drop_last: bool = False,
+                order=None) -> DataLoader:
     """A ``DataLoader`` of ``(xb (b, *shape) float32, yb)`` batches.
 
     Shuffling draws a new permutation each epoch from a generator seeded with ``seed``, so two
     loaders made with the same seed give the same batches, and the same batches as the explicit
     loop ``torch.randperm(n, generator=torch.Generator().manual_seed(seed))`` once per epoch. Batches are gathered with one
     tensor indexing per batch (``BatchSampler`` + batch indexing), no collation of single samples.
-    Augmentation (``augment``, an :class:`AugmentSpec`) uses torch's global generator, which
-    ``setup_runtime`` seeds.
+    ``order``: optional ``order(epoch) -> (n,) int64`` indices (epoch counted from 1), used in place
+    of the torch permutation, e.g. ``lambda e: epoch_order(seed, e, n)`` so that both frameworks
+    visit the same batches. Augmentation (``augment``, an :class:`AugmentSpec`) uses torch's global
+    generator, which ``setup_runtime`` seeds.
     """
     spec = AugmentSpec.parse(augment)
     transform = build_augmentation(spec, x.shape[1:]) if spec.active else None
     dataset = ArrayDataset(x, y, transform)
     generator = torch.Generator().manual_seed(int(seed))
-    base = EpochPermutation(len(dataset), generator) if shuffle else SequentialSampler(dataset)
+    base = EpochPermutation(len(dataset), generator, order) if shuffle or order else SequentialSampler(dataset)
     sampler = BatchSampler(base, batch_size=batch_size, drop_last=drop_last)
     return DataLoader(dataset, sampler=sampler, batch_size=None, num_workers=0)
 
@@ -122,3 +128,17 @@ def augment_batch(x: np.ndarray, spec: AugmentSpec | str | dict, seed: int = 0) 
         torch.manual_seed(int(seed))
         out, _ = ds[list(range(len(x)))]
     return out.numpy().astype(np.float32, copy=False)
+
+
+def batch_augmenter(spec: AugmentSpec | str | dict | None, feature_shape: tuple[int, ...]):
+    """``f(xb) -> xb``: augment a ``(b, *feature_shape)`` float32 tensor, one random draw per image.
+
+    Returns ``None`` when the spec asks for nothing (the loop then does no per-sample work).
+    For a training loop that indexes batches itself: ``xb = augment(x[idx]) if augment else x[idx]``.
+    """
+    spec = AugmentSpec.parse(spec)
+    if not spec.active:
+        return None
+    ds = ArrayDataset(np.zeros((1, *feature_shape), np.float32), np.zeros(1, np.int64),
+                      build_augmentation(spec, tuple(feature_shape)))
+    return ds._apply
