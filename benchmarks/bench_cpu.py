@@ -345,7 +345,7 @@ def main(argv=None) -> int:
                 job(fw, "reference_1thread", ["benchmarks/reference_loops.py", fw, "--threads", "1", *common, *epochs])
             # --------------------------------------------------------------------------------------------
             # Time to accuracy with dlcourse's fast recipe (dlcourse_worker.py --recipe fast; see its
-            # fast_recipe()). Reported as 'not available' until dlcourse offers the recipe.
+            # apply_fast_recipe()). Reported as 'not available' when dlcourse offers no recipe.
             job(fw, "recipe_fast", ["benchmarks/dlcourse_worker.py", fw, "--recipe", "fast", *common, *epochs])
             # --------------------------------------------------------------------------------------------
     report = {

@@ -10,7 +10,7 @@ Flatten, Dense 128 relu, Dense 10; Adam lr 1e-3 (epsilon as each framework's cou
 1e-8 for PyTorch, 1e-7 for Keras); batch 64 for PyTorch, 32 for Keras; no validation split, so the
 per-epoch seconds of the run's history are training only. Everything else is dlcourse's default.
 
-``--recipe fast`` trains the documented time-to-accuracy recipe; see :func:`fast_recipe`.
+``--recipe fast`` trains the documented time-to-accuracy recipe; see :func:`apply_fast_recipe`.
 """
 
 from __future__ import annotations
@@ -47,35 +47,30 @@ def course_config(data: Path, framework: str, epochs: int, seed: int) -> dict:
 
 
 # ============================================================================= the fast recipe
-# The place where ``--recipe fast`` plugs in. Fill RECIPE_FAST with the raw config changes of the
-# recipe (merged into the course config: e.g. {"training": {"epochs": 3, "batch_size": 256, ...}})
-# if dlcourse does not expose them itself. Until then, the recipe is looked up in dlcourse:
-# a ``recipe`` key in the config (top level or ``training``), or ``dlcourse.training.recipes``.
+# The place where ``--recipe fast`` plugs in. By default the recipe is dlcourse's own:
+# ``dlcourse.training.recipes.recipe_overrides("fast")`` (the ``key=value`` overrides that
+# ``dlcourse train --recipe fast`` applies), applied to the course config with
+# ``dlcourse.config.apply_overrides``. RECIPE_FAST, when set, replaces it with raw config changes
+# merged section by section (e.g. {"training": {"epochs": 3, "batch_size": 256}}).
 RECIPE_FAST: dict | None = None
 
 
-def fast_recipe() -> tuple[dict | None, str]:
-    """The config changes of the fast recipe and where they came from, or ``(None, why not)``."""
+def apply_fast_recipe(raw: dict) -> tuple[dict | None, str]:
+    """``raw`` with the fast recipe applied and where the recipe came from, or ``(None, why not)``."""
     if RECIPE_FAST is not None:
-        return copy.deepcopy(RECIPE_FAST), "benchmarks/dlcourse_worker.py RECIPE_FAST"
-    from dlcourse import config as C
-
-    if "recipe" in C.ExperimentConfig.model_fields:
-        return {"recipe": "fast"}, "config key 'recipe'"
-    if "recipe" in C.TrainingConfig.model_fields:
-        return {"training": {"recipe": "fast"}}, "config key 'training.recipe'"
+        return merge(raw, RECIPE_FAST), "benchmarks/dlcourse_worker.py RECIPE_FAST"
     try:
-        from dlcourse.training import recipes  # type: ignore[attr-defined]
+        from dlcourse.training.recipes import recipe_overrides
     except ImportError:
-        return None, "dlcourse has no 'recipe' config key and no dlcourse.training.recipes module"
-    for attr in ("RECIPES", "recipes"):
-        table = getattr(recipes, attr, None)
-        if isinstance(table, dict) and "fast" in table:
-            changes = table["fast"]
-            changes = changes if isinstance(changes, dict) else getattr(changes, "config", None)
-            if isinstance(changes, dict):
-                return ({"training": changes} if "training" not in changes else changes), f"dlcourse.training.recipes.{attr}"
-    return None, "dlcourse.training.recipes has no 'fast' recipe"
+        return None, "dlcourse has no dlcourse.training.recipes.recipe_overrides"
+    from dlcourse.config import apply_overrides
+    from dlcourse.errors import UserError
+
+    try:
+        overrides = recipe_overrides("fast")
+        return apply_overrides(raw, overrides), "dlcourse.training.recipes: " + "; ".join(overrides)
+    except UserError as exc:
+        return None, f"dlcourse refuses the fast recipe: {exc}"
 
 
 def merge(base: dict, changes: dict) -> dict:
@@ -119,13 +114,12 @@ def main(argv=None) -> int:
     result = {"name": "dlcourse" if args.recipe == "course" else "recipe_fast", "framework": args.framework,
               "recipe": args.recipe}
     if args.recipe == "fast":
-        changes, source = fast_recipe()
+        changed, source = apply_fast_recipe(raw)
         result["recipe_source"] = source
-        if changes is None:
+        if changed is None:
             write_result(args.out, {**result, "available": False, "reason": source})
             return 0
-        raw = merge(raw, changes)
-        raw["name"] = f"bench-fast-{args.framework}"
+        raw = {**changed, "name": f"bench-fast-{args.framework}"}
     try:
         config = validate_config(raw, source="benchmark config")
     except ConfigError as exc:
@@ -153,6 +147,7 @@ def main(argv=None) -> int:
         "n_test": int(environment.get("splits", {}).get("test", 0)),
         "settings": environment.get("settings", {}),
         "training": config.training.model_dump(mode="json"),
+        "optimizer": config.optimizer.model_dump(mode="json"),
         "versions": environment.get("backend", {}),
     })
     write_result(args.out, result)
