@@ -99,3 +99,11 @@ def test_fuzz_csv_raises_only_data_error(tmp_path, data):
     except DataError:
         return
     assert len(ds.x) == len(ds.y) > 0 and ds.x.dtype == np.float32
+
+
+def test_numeric_column_at_prediction_time_names_the_bad_row(tmp_path):
+    import pandas as pd
+
+    ds = load_csv(write(tmp_path, "n,t\n1,0\n2,1\n3,0\n"), target="t")
+    with pytest.raises(DataError, match="row 2 holds 'abc'"):
+        encode_frame(pd.DataFrame({"n": ["1.5", "abc"]}), ds.schema)

@@ -135,7 +135,7 @@ def _cmd_info(args) -> int:
     import numpy as np
 
     from dlcourse.data import remote
-    from dlcourse.data.catalogue import CATALOGUE, load_dataset  # noqa: F401
+    from dlcourse.data.catalogue import CATALOGUE
     from dlcourse.errors import DataError, did_you_mean
 
     info = CATALOGUE.get(args.name)

@@ -83,11 +83,10 @@ def load_image_folder(path: str, size: int | list[int] = 28, color: str = "grays
         try:
             images.append(read_image(file, hw, color))
             labels.append(label)
-        except DataError as exc:
+        except DataError:
             if not skip_bad:
                 raise
             skipped.append(str(file.relative_to(root)))
-            del exc
     if skipped:
         shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
         print(f"image_folder: skipped {len(skipped)} unreadable image(s): {shown}", file=sys.stderr)
@@ -95,7 +94,7 @@ def load_image_folder(path: str, size: int | list[int] = 28, color: str = "grays
         raise DataError(f"image folder '{root}': no readable image.")
     x = np.stack(images)
     y = np.asarray(labels, dtype=np.int64)
-    present = [classes[i] for i in range(len(classes))]
+    present = list(classes)
     return Dataset(name=root.name or "images", task="classification", x=x, y=y, classes=present,
                    value_range=(0.0, 255.0),
                    description=f"image folder '{root}': {len(x)} images, {len(classes)} classes, {hw[0]}x{hw[1]} {color}",

@@ -83,8 +83,10 @@ def encode_frame(frame, schema: dict, source: str = "data") -> np.ndarray:
     parts = []
     for col in schema["numeric"]:
         if not _is_numeric(frame[col]):
-            bad = frame[col][~frame[col].astype(str).str.strip().str.match(r"^[-+]?[0-9.eE]+$")]
-            row = int(np.flatnonzero(frame.index == bad.index[0])[0]) if len(bad) else 0
+            import pandas as pd
+
+            coerced = pd.to_numeric(frame[col], errors="coerce").isna().to_numpy()
+            row = int(np.flatnonzero(coerced)[0]) if coerced.any() else 0
             raise DataError(f"{source}: column '{col}' must be numeric, but row {row + 1} holds "
                             f"{frame[col].iloc[row]!r}.")
         values = frame[col].to_numpy(dtype=np.float64)
