@@ -29,6 +29,10 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(PYTEST) -n 2 --dist loadfile -m "not slow"
 
+lessons: $(STAMP)
+	$(BIN)/dlcourse lessons build --fast
+	$(BIN)/dlcourse lessons build --fast --student
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_cpu.py
 
