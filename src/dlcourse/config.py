@@ -52,6 +52,18 @@ class DataConfig(_Strict):
     val_fraction: float = Field(0.1, ge=0.0, lt=1.0)
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     scaling: Literal["range", "standard", "none"] = "range"
+    augment: str | dict[str, Any] | None = None
+
+    @field_validator("augment")
+    @classmethod
+    def _augment(cls, value):
+        """Random transformations of the training images (``"shift=0.1,rotation=15"`` or a mapping)."""
+        if value is None:
+            return None
+        from dlcourse.data.augment import AugmentSpec
+
+        spec = AugmentSpec.parse(value)
+        return spec.to_dict() if spec.active else None
 
     @model_validator(mode="after")
     def _fractions(self) -> "DataConfig":

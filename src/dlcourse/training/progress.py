@@ -12,9 +12,14 @@ import time
 from typing import IO, Any
 
 
+# The epoch line shows these (and their val_ twins); history.csv keeps every metric.
+SHOWN = ("loss", "accuracy", "f1_macro", "mae", "r2")
+
+
 def format_logs(logs: dict[str, Any]) -> str:
-    """``{'loss': 0.12, 'accuracy': 0.97}`` -> ``'loss 0.1200  accuracy 0.9700'``."""
-    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items() if isinstance(v, (int, float)))
+    """``{'loss': 0.12, 'accuracy': 0.97, ...}`` -> ``'loss 0.1200  accuracy 0.9700'`` (main metrics only)."""
+    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items()
+                     if isinstance(v, (int, float)) and k.removeprefix("val_") in SHOWN)
 
 
 class Reporter:

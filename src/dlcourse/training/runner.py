@@ -12,6 +12,7 @@ from dlcourse.config import ExperimentConfig
 from dlcourse.data.splits import prepare_splits
 from dlcourse.errors import ConfigError, DataError
 from dlcourse.runs import RunFolder
+from dlcourse.training.threads import resolve_threads
 
 
 @dataclass
@@ -140,7 +141,9 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     control.tensorboard = run.path / "tensorboard"
     try:
         backend = get_backend(framework)
-        settings = backend.setup_runtime(config.seed, config.runtime.threads, config.runtime.deterministic)
+        threads, why = resolve_threads(config, dataset.feature_shape)
+        settings = backend.setup_runtime(config.seed, threads, config.runtime.deterministic)
+        settings["threads_reason"] = why
         if not resume:
             run.write_config(config.to_dict())
             settings["execution"] = backend.execution_settings(config, len(splits.x_train))

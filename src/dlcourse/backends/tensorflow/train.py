@@ -14,7 +14,7 @@ import time
 import keras
 import numpy as np
 
-from dlcourse.backends.tensorflow.metrics import keras_metrics
+from dlcourse.backends.tensorflow.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS, keras_metrics
 from dlcourse.backends.tensorflow.optim import make_loss, make_optimizer
 from dlcourse.errors import TrainingDiverged
 from dlcourse.training.batches import epoch_order, steps_per_epoch
@@ -54,10 +54,18 @@ def compile_model(model, config, metrics: bool = True, steps: int | None = None,
                   steps_per_execution=settings["steps_per_execution"], jit_compile=settings["jit_compile"])
 
 
+_ORDER = ("loss",) + CLASSIFICATION_KEYS + REGRESSION_KEYS
+
+
 def _ordered(logs: dict) -> dict:
     """Same key order as the PyTorch backend: loss, metrics, then val_loss, val_metrics."""
     logs = {k: float(v) for k, v in (logs or {}).items()}
-    return dict(sorted(logs.items(), key=lambda kv: (kv[0].startswith("val_"), kv[0].removeprefix("val_") != "loss")))
+
+    def rank(key: str):
+        base = key.removeprefix("val_")
+        return (key.startswith("val_"), _ORDER.index(base) if base in _ORDER else len(_ORDER), base)
+
+    return dict(sorted(logs.items(), key=lambda kv: rank(kv[0])))
 
 
 class _Steps(keras.callbacks.Callback):
@@ -144,9 +152,14 @@ def fit(model, config, splits, reporter, control: TrainingControl | None = None)
             first = start_step if epoch == start_epoch else 0
             order = epoch_order(config.seed, epoch, n, tcfg.shuffle)[first * bs:]
             steps_cb = _Steps(reporter, control, epoch, first, config.optimizer.lr, settings["steps_per_execution"])
-            result = model.fit(x[order], y[order], batch_size=bs, epochs=epoch, initial_epoch=epoch - 1,
-                               shuffle=False, validation_data=val, validation_batch_size=4096,
-                               callbacks=[steps_cb, *extra], verbose=0)
+            if config.data.augment:                          # a tf.data pipeline that augments each batch
+                from dlcourse.backends.tensorflow.data import make_dataset
+                data = {"x": make_dataset(x[order], y[order], bs, shuffle=False, augment=config.data.augment,
+                                          seed=config.seed + epoch)}
+            else:
+                data = {"x": x[order], "y": y[order], "batch_size": bs}
+            result = model.fit(**data, epochs=epoch, initial_epoch=epoch - 1, shuffle=False, validation_data=val,
+                               validation_batch_size=4096, callbacks=[steps_cb, *extra], verbose=0)
             if steps_cb.stopped and first + steps_cb.done < steps:
                 path = _save(control, model, epoch, first + steps_cb.done, history)
                 raise control.interrupted(epoch, first + steps_cb.done, path)

@@ -87,6 +87,10 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
     n, bs = len(x), tcfg.batch_size
     steps = steps_per_epoch(n, bs)
     scheduler = make_scheduler(optimizer, config, steps)
+    augment = None
+    if config.data.augment:                                  # training split only; None means no per-sample work
+        from dlcourse.backends.torch.data import batch_augmenter
+        augment = batch_augmenter(config.data.augment, tuple(splits.x_train.shape[1:]))
 
     history: list[dict] = []
     start_epoch, start_step, resumed = 1, 0, {}
@@ -128,6 +132,8 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
             for step in range(first, steps):
                 idx = order[step * bs:(step + 1) * bs]
                 xb, yb = x[idx], y[idx]                      # (b, *shape), (b,) or (b, k)
+                if augment:
+                    xb = augment(xb)                         # same shape, one random draw per image
                 if control.inject_nan(epoch, step):
                     with torch.no_grad():
                         next(model.parameters()).view(-1)[0] = float("nan")
