@@ -346,8 +346,7 @@ def _(tmp_path):
     return library(check_model_fits_data, config, dataset)
 
 
-@provokes("labels-not-integer-idx", slow=True,
-          xfail="dlcourse.data.remote.load_idx_dataset casts the labels with astype(np.int64) before any check")
+@provokes("labels-not-integer-idx", slow=True)
 def _(tmp_path):
     labels = (np.arange(100) % 10).astype(np.float32) + 0.5
     return train_mnist(tmp_path, mnist_folder(tmp_path, labels=labels, label_code=0x0D))

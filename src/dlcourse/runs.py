@@ -172,7 +172,7 @@ def read_run(path: str | Path) -> dict[str, Any]:
             "metrics": json.loads((path / "metrics.json").read_text(encoding="utf-8")),
             "history": history,
         }
-    except (ValueError, TypeError, yaml.YAMLError, OSError) as exc:
+    except (ValueError, TypeError, csv.Error, yaml.YAMLError, OSError) as exc:
         detail = " ".join(str(exc).split())
         raise RunFolderError(f"run folder '{path}' has an unreadable file ({detail}).",
                              "The run was probably damaged or edited by hand; train it again.") from None

@@ -133,6 +133,9 @@ def load_idx_dataset(name: str, classes: list[str], description: str, path: str 
             raise _not_cached(name, folder)
         raise DataError(f"no {name} IDX files in '{folder}'; expected train-images-idx3-ubyte(.gz) and "
                         "train-labels-idx1-ubyte(.gz), and/or the t10k-* pair.")
+    for key in ("train_labels", "test_labels"):
+        if key in arrays and not np.issubdtype(arrays[key].dtype, np.integer):
+            raise DataError(f"dataset '{name}': classification labels must be integers, got {arrays[key].dtype}.")
     x, y = (arrays["train_images"], arrays["train_labels"]) if train else (arrays["test_images"], arrays["test_labels"])
     held_out = (arrays["test_images"], arrays["test_labels"].astype(np.int64)) if train and test else None
     return Dataset(name, "classification", x, y.astype(np.int64), classes, (0.0, 255.0), description, test=held_out)

@@ -7,6 +7,7 @@ import numpy as np
 from dlcourse.data.catalogue import load_dataset
 from dlcourse.data.dataset import Dataset, Splits, split_indices
 from dlcourse.data.preprocessing import Scaler
+from dlcourse.errors import DataError
 
 
 def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
@@ -17,6 +18,12 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
     """
     ds = load_dataset(data_cfg.dataset, data_cfg.options, seed=seed)
     classify = ds.task == "classification"
+    if classify and ds.classes and np.issubdtype(ds.y.dtype, np.integer) and len(ds.y):
+        # Checked before the stratified split, whose own error would hide the cause.
+        k = len(ds.classes)
+        if ds.y.min() < 0 or ds.y.max() >= k:
+            raise DataError(f"dataset '{ds.name}': labels must lie in [0, {k - 1}], "
+                            f"found {int(ds.y.min())}..{int(ds.y.max())}.")
     if ds.test is not None:
         if data_cfg.val_fraction:
             train, val, _ = split_indices(ds.y, data_cfg.val_fraction, 0.0, seed, classify)
