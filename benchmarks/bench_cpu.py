@@ -211,7 +211,7 @@ def print_report(report: dict) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=max(120, Console().width))
+    console = Console(width=max(160, Console().width))
     meta = report["machine"]
     console.print(f"[bold]CPU benchmark[/bold]  {meta['cpu_count']} cores, {meta['platform']}, "
                   f"load average {meta['load_start'][0]:.2f} at start, {meta['load_end'][0]:.2f} at end; "
@@ -221,7 +221,7 @@ def print_report(report: dict) -> None:
     for col, just in (("framework", "left"), ("what", "left"), ("batch", "right"), ("s/epoch", "right"),
                       ("samples/s", "right"), ("RSS MB", "right"), ("1st step s", "right"),
                       ("test acc", "right"), ("course÷this", "right"), ("this÷ref", "right"),
-                      ("this÷floor", "right")):
+                      ("this÷floor", "right"), ("load", "right")):
         table.add_column(col, justify=just, no_wrap=True)
     for fw, block in report["frameworks"].items():
         jobs = report["results"][fw]
@@ -234,17 +234,18 @@ def print_report(report: dict) -> None:
             if j is None:
                 continue
             if "error" in j:
-                table.add_row(LABEL[fw], what, "", "failed", "", "", "", "", "", "", "")
+                table.add_row(LABEL[fw], what, "", "failed", "", "", "", "", "", "", "", "")
                 continue
             s = j.get("seconds_per_epoch")
             acc = (j.get("test_accuracy") or [None])[-1] if "test_accuracy" in j else j.get("final_test_accuracy")
             table.add_row(LABEL[fw], what, str(j.get("batch_size", "")), _f(s, "{:.3f}"),
                           _f(j.get("samples_per_second"), "{:,.0f}"), _f(j.get("peak_rss_mb"), "{:.0f}"),
                           _f(j.get("first_step_seconds"), "{:.1f}"), _f(acc, "{:.4f}"),
-                          _f(ratio(course, s), "{:.1f}x"), _f(ratio(s, ref), "{:.2f}x"), _f(ratio(s, floor_s), "{:.1f}x"))
+                          _f(ratio(course, s), "{:.1f}x"), _f(ratio(s, ref), "{:.2f}x"), _f(ratio(s, floor_s), "{:.1f}x"),
+                          _f(j.get("load_before"), "{:.1f}"))
         table.add_row(LABEL[fw], "compute floor", str(COURSE_BATCH[fw]),
                       _f(floor_s, "{:.3f}"), "", "", "", "", _f(ratio(course, floor_s), "{:.1f}x"),
-                      _f(ratio(floor_s, ref), "{:.2f}x"), "1.0x", end_section=True)
+                      _f(ratio(floor_s, ref), "{:.2f}x"), "1.0x", "", end_section=True)
     console.print(table)
 
     tta = Table(title="Time to the course's test accuracy (training seconds, evaluation excluded)", title_justify="left")
@@ -288,6 +289,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--only", choices=FRAMEWORKS, help="measure one framework only")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-thread-sweep", action="store_true", help="skip the one-thread reference loops")
+    p.add_argument("--show", type=Path, metavar="JSON", help="print the tables of an earlier run's JSON and exit")
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error(f"--epochs must be at least 1, got {args.epochs}")
@@ -300,6 +302,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.show:
+        try:
+            print_report(json.loads(args.show.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"error: cannot show '{args.show}': it is not a results file of this benchmark ({exc}).",
+                  file=sys.stderr)
+            return 2
+        return 0
     frameworks = [args.only] if args.only else list(FRAMEWORKS)
     load_start = os.getloadavg()
     t_start = time.time()
