@@ -61,3 +61,19 @@ def test_five_steps_same_weights(optimizer):
         assert np.abs(a - b).max() < 1e-4
     # and the weights did move
     assert np.abs(TORCH.get_weights(tm)[0] - _pair(config)[0].state_dict()["1.weight"].numpy().T).max() > 1e-4
+
+
+@pytest.mark.parametrize("init", ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal"])
+def test_same_seed_same_initial_weights_without_copying(init):
+    config = _config({"name": "sgd"})
+    config.model.init = init
+    t = TORCH.get_weights(TORCH.build_model(config.model, (8, 8), seed=4))
+    k = TF.get_weights(TF.build_model(config.model, (8, 8), seed=4))
+    for a, b in zip(t, k):
+        np.testing.assert_array_equal(a, b)
+    other = TORCH.get_weights(TORCH.build_model(config.model, (8, 8), seed=5))
+    assert not np.array_equal(t[0], other[0])
+    fan_in, fan_out = t[0].shape
+    std = {"glorot_uniform": np.sqrt(2 / (fan_in + fan_out)), "glorot_normal": np.sqrt(2 / (fan_in + fan_out)),
+           "he_uniform": np.sqrt(2 / fan_in), "he_normal": np.sqrt(2 / fan_in)}[init]
+    assert abs(t[0].std() / std - 1) < 0.1          # the law's standard deviation

@@ -7,6 +7,14 @@ import pytest
 
 from dlcourse.evaluation.tensorboard import has_graph, read_scalars
 
+# This file holds both frameworks in one process. TensorFlow is loaded before the
+# PyTorch writer: the writer then uses TensorFlow for its file I/O instead of
+# TensorBoard's stub, which TensorFlow's own summaries could not use afterwards.
+try:
+    import dlcourse.backends.tensorflow  # noqa: F401  (torch and torch._dynamo come first: conftest)
+except ImportError:
+    pass
+
 
 def test_torch_logger_scalars_and_graph(tmp_path):
     torch = pytest.importorskip("torch")

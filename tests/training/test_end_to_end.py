@@ -47,18 +47,18 @@ def test_train_writes_a_complete_run_and_plain_frameworks_reload_it(cli, framewo
     from dlcourse.data.preprocessing import Scaler
     from dlcourse.data.splits import prepare_splits
 
-    proc, result = _train(cli, "digits_mlp", framework, runs_dir, "--set", "training.epochs=3")
+    proc, result = _train(cli, "digits_mlp", framework, runs_dir, "--set", "training.epochs=5")
     run = runs_dir / result["path"].split("/")[-1]
     names = {p.name for p in run.iterdir()}
     assert {"config.yaml", "environment.json", "history.csv", "metrics.json", "preprocessing.json"} <= names
     assert ("model.keras" if framework == "tensorflow" else "model.pt") in names
     assert not any(p.name.endswith(".partial") for p in runs_dir.iterdir())
     cfg = yaml.safe_load((run / "config.yaml").read_text())
-    assert cfg["training"]["epochs"] == 3 and cfg["framework"] == framework and cfg["seed"] == 0
+    assert cfg["training"]["epochs"] == 5 and cfg["framework"] == framework and cfg["seed"] == 0
     env = json.loads((run / "environment.json").read_text())
     assert env["settings"]["seed"] == 0 and env["versions"]["numpy"]
     rows = list(csv.DictReader(open(run / "history.csv")))
-    assert [r["epoch"] for r in rows] == ["1", "2", "3"]
+    assert [r["epoch"] for r in rows] == ["1", "2", "3", "4", "5"]
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["test"]["accuracy"] > 0.8
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-_INIT = {
-    "glorot_uniform": keras.initializers.GlorotUniform,
-    "glorot_normal": keras.initializers.GlorotNormal,
-    "he_uniform": keras.initializers.HeUniform,
-    "he_normal": keras.initializers.HeNormal,
-}
+from dlcourse.models.init import initial_weights
+
 
 
 def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequential:
     """A ``keras.Sequential`` for inputs ``(n, *input_shape)`` float32; outputs ``(n, units)`` logits or values.
 
     Only built-in Keras layers are used, so the saved ``.keras`` file loads in plain Keras.
+    The initial weights come from :func:`dlcourse.models.init.initial_weights` (the same
+    values as the PyTorch backend's).
     """
     keras.utils.set_random_seed(seed)
     layers = [keras.Input(shape=tuple(input_shape))]
@@ -33,13 +31,13 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
             layers.append(keras.layers.Dense(                 # (n, in) -> (n, units)
                 layer.units,
                 activation=None if layer.activation == "linear" else layer.activation,
-                kernel_initializer=_INIT[spec.init](seed=seed + i),
-                bias_initializer="zeros",
             ))
             shape = (layer.units,)
         elif layer.type == "dropout":
             layers.append(keras.layers.Dropout(layer.rate, seed=seed + i))
-    return keras.Sequential(layers)
+    model = keras.Sequential(layers)
+    set_weights(model, initial_weights(spec, input_shape, seed))
+    return model
 
 
 def _dense(model) -> list:

@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 from torch import nn
 
+from dlcourse.models.init import initial_weights
+
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
-_INIT = {
-    "glorot_uniform": nn.init.xavier_uniform_,
-    "glorot_normal": nn.init.xavier_normal_,
-    "he_uniform": lambda w: nn.init.kaiming_uniform_(w, nonlinearity="relu"),
-    # Keras' he_normal is a truncated normal; PyTorch has trunc_normal_ with the same std.
-    "he_normal": lambda w: nn.init.trunc_normal_(w, std=math.sqrt(2.0 / w.shape[1]) / 0.87962566103423978,
-                                                 a=-2 * math.sqrt(2.0 / w.shape[1]) / 0.87962566103423978,
-                                                 b=2 * math.sqrt(2.0 / w.shape[1]) / 0.87962566103423978),
-}
 
 
 def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> nn.Sequential:
     """An ``nn.Sequential`` for inputs ``(n, *input_shape)`` float32; outputs ``(n, units)`` logits or values.
 
     A plain ``nn.Sequential`` keeps the saved ``state_dict`` loadable without dlcourse.
-    The spec's initialisation is applied explicitly (PyTorch's own default differs from Keras').
+    The initial weights come from :func:`dlcourse.models.init.initial_weights` (the same
+    values in both frameworks; PyTorch's own default law differs from Keras').
     """
     torch.manual_seed(seed)
     layers: list[nn.Module] = []
@@ -38,16 +30,15 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> nn.Sequent
                 from dlcourse.errors import ConfigError
                 raise ConfigError(f"model: a dense layer receives inputs of shape {shape}, it needs a flat vector.",
                                   "Add {type: flatten} before the first dense layer.")
-            linear = nn.Linear(shape[0], layer.units)        # (n, in) -> (n, units)
-            _INIT[spec.init](linear.weight)
-            nn.init.zeros_(linear.bias)
-            layers.append(linear)
+            layers.append(nn.Linear(shape[0], layer.units))  # (n, in) -> (n, units)
             if layer.activation != "linear":
                 layers.append(_ACTIVATIONS[layer.activation]())
             shape = (layer.units,)
         elif layer.type == "dropout":
             layers.append(nn.Dropout(layer.rate))
-    return nn.Sequential(*layers)
+    model = nn.Sequential(*layers)
+    set_weights(model, initial_weights(spec, input_shape, seed))
+    return model
 
 
 def _linears(model: nn.Module) -> list[nn.Linear]:

@@ -23,8 +23,10 @@ import warnings
 from pathlib import Path
 
 # TensorBoard imports TensorFlow for file I/O when it can; in a PyTorch process that
-# costs seconds and log noise. Its own stub does the job: ask for it.
-sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
+# costs seconds and log noise. Its own stub does the job: ask for it, unless TensorFlow
+# is already loaded (its summaries then need the real module).
+if "tensorflow" not in sys.modules:
+    sys.modules.setdefault("tensorboard.compat.notf", types.ModuleType("tensorboard.compat.notf"))
 
 import numpy as np
 import torch

@@ -1,0 +1,1 @@
+"""Framework-free model specs: layer shapes and initial weights, computed with NumPy."""
