@@ -66,3 +66,24 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """Return ``" Did you mean 'x'?"`` for the closest choice, or ``""``."""
     close = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
     return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def child_failure(what: str, code: int, last_line: str, batch_size: int | None = None) -> str:
+    """One sentence for a training subprocess that failed with exit ``code`` (negative: killed by a signal).
+
+    A process killed with SIGKILL was most probably stopped by the system for lack of
+    memory: say so, with the smaller batch size to try.
+    """
+    if code == -9:
+        hint = (f" Lower the batch size, e.g. --set training.batch_size={max(batch_size // 2, 1)} (now {batch_size})."
+                if batch_size else " Lower training.batch_size.")
+        return f"{what} was killed by the system (SIGKILL), probably because it ran out of memory.{hint}"
+    if code < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"{what} was stopped by {name}."
+    return f"{what} failed (exit code {code}): {last_line}"

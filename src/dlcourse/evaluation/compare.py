@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from dlcourse.errors import DlcourseError, RunFolderError, UserError
+from dlcourse.errors import DlcourseError, RunFolderError, UserError, child_failure
 from dlcourse.evaluation import plots
 
 LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
@@ -126,7 +126,8 @@ def compare(config: str, overrides: list[str] | None = None, runs_dir: str | Pat
                                          partial / f"train-{fw}.log", timeout)
             if code != 0:
                 cls = UserError if code == 2 else DlcourseError
-                raise cls(f"compare: training with {fw} failed (exit code {code}): {_last_error(partial / f'train-{fw}.log')}")
+                raise cls("compare: " + child_failure(f"training with {fw}", code, _last_error(partial / f"train-{fw}.log"),
+                                                      cfg.training.batch_size))
             result = json.loads(result_file.read_text(encoding="utf-8"))
             run = read_run(result["path"])
             seconds = [row["seconds"] for row in run["history"] if "seconds" in row]

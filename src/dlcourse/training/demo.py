@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from dlcourse.errors import DlcourseError
+from dlcourse.errors import DlcourseError, child_failure
 
 EXAMPLES = (("classification", "digits_mlp"), ("regression", "linear_regression"))
 LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
@@ -31,8 +31,11 @@ def run_one(config: str, framework: str, runs_dir: str) -> dict:
         )
         wall = time.perf_counter() - t0
         if proc.returncode != 0 or not result_file.is_file():
+            from dlcourse.config import load_config
+
             reason = (proc.stderr.strip().splitlines() or ["no output"])[-1]
-            raise DlcourseError(f"the {framework} run of '{config}' failed (exit {proc.returncode}): {reason}")
+            batch = load_config(config).training.batch_size
+            raise DlcourseError(child_failure(f"the {framework} run of '{config}'", proc.returncode, reason, batch))
         result = json.loads(result_file.read_text())
     result["wall_seconds"] = wall
     return result
