@@ -192,5 +192,5 @@ def train_on_batches(model: nn.Module, config, batches) -> list[float]:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
     return losses
