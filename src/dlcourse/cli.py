@@ -40,8 +40,10 @@ def _add_train(sub) -> None:
 
 
 def _cmd_train(args) -> int:
+    from pathlib import Path
+
     from dlcourse.config import load_config
-    from dlcourse.runs import write_json
+    from dlcourse.runs import RunFolder, write_json
     from dlcourse.training.progress import make_reporter
     from dlcourse.training.runner import run_experiment
 
@@ -52,7 +54,7 @@ def _cmd_train(args) -> int:
         if args.config or args.overrides or args.framework or args.recipe:
             raise UserError("--resume continues a run with its own recorded config; "
                             "do not give CONFIG, --set, --recipe or --framework with it.")
-        config = load_run_config(__import__("dlcourse.runs", fromlist=["RunFolder"]).RunFolder.open(args.resume).path)
+        config = load_run_config(RunFolder.open(args.resume).path)
     elif not args.config:
         raise UserError("train needs a CONFIG (a YAML file or a shipped config name) or --resume RUN_DIR.")
     else:
@@ -66,7 +68,7 @@ def _cmd_train(args) -> int:
         print(f"{verb} '{config.name}' with {framework} (seed {config.seed})", flush=True)
     result = run_experiment(config, framework, args.runs_dir, reporter, resume=args.resume, catch_signals=True)
     if args.result_json:
-        write_json(__import__("pathlib").Path(args.result_json),
+        write_json(Path(args.result_json),
                    {"path": str(result.path), "framework": framework, "metrics": result.metrics})
     if not args.quiet:
         test = result.metrics["test"]

@@ -45,7 +45,7 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 4096) -> np.ndarr
     return _outputs(model, torch.as_tensor(np.asarray(x, dtype=np.float32)), batch_size).numpy()
 
 
-def _epoch_logs(loss_fn, metrics: EpochMetrics, out: torch.Tensor, y: torch.Tensor, loss_sum: float) -> dict:
+def _epoch_logs(metrics: EpochMetrics, out: torch.Tensor, y: torch.Tensor, loss_sum: float) -> dict:
     metrics.reset()
     metrics.update(out, y)
     return {"loss": loss_sum / max(len(out), 1), **metrics.compute()}
@@ -151,19 +151,20 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
                 optimizer.step()
                 if scheduler:
                     scheduler.step()
-                loss_sum += float(loss.detach()) * len(idx)
+                value = float(loss.detach())                 # one read of the loss per step
+                loss_sum += value * len(idx)
                 outs.append(out.detach())
-                reporter.step(step + 1, float(loss.detach()))
+                reporter.step(step + 1, value)
                 if control.should_stop and step + 1 < steps:
                     path = _save(control, model, optimizer, scheduler, epoch, step + 1, {
                         "history": history, "outputs": torch.cat(outs), "loss_sum": loss_sum,
                         "elapsed": elapsed + time.perf_counter() - t0})
                     raise control.interrupted(epoch, step + 1, path)
             # outs covers the whole epoch in visiting order (a resumed epoch restored its first part)
-            logs = _epoch_logs(loss_fn, metrics, torch.cat(outs), y[order], loss_sum)
+            logs = _epoch_logs(metrics, torch.cat(outs), y[order], loss_sum)
             if len(xv):
                 out_v = _outputs(model, xv)
-                val = _epoch_logs(loss_fn, metrics, out_v, yv, float(loss_fn(out_v, yv)) * len(xv))
+                val = _epoch_logs(metrics, out_v, yv, float(loss_fn(out_v, yv)) * len(xv))
                 logs.update({f"val_{k}": v for k, v in val.items()})
             seconds = elapsed + time.perf_counter() - t0
             history.append({"epoch": epoch, **logs, "seconds": seconds})
