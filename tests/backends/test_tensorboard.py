@@ -63,3 +63,25 @@ def test_read_scalars_of_empty_folder(tmp_path):
     pytest.importorskip("tensorboard")
     assert read_scalars(tmp_path) == {}
     assert not has_graph(tmp_path)
+
+
+def test_keras_compiled_loop_writes_the_callback_layout(tmp_path):
+    pytest.importorskip("tensorboard")
+    tf = pytest.importorskip("tensorflow")
+    from dlcourse.backends.tensorflow.tensorboard import TensorBoardLogger
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+    def double(x):
+        return 2.0 * x
+
+    tb = TensorBoardLogger(tmp_path / "tb")
+    tb.log_graph(double, tf.TensorSpec([None], tf.float32))
+    tb.log_epoch(1, {"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.6, "seconds": 1.0})
+    tb.log_epoch(2, {"epoch": 2, "loss": 0.25, "accuracy": 0.9, "val_loss": 0.4, "seconds": 1.0})
+    tb.close()
+    scalars = read_scalars(tmp_path / "tb")
+    assert scalars["train"]["epoch_loss"] == [(0, 0.5), (1, 0.25)]
+    assert [v for _, v in scalars["train"]["epoch_accuracy"]] == pytest.approx([0.8, 0.9])
+    assert scalars["validation"]["epoch_loss"] == [(0, pytest.approx(0.6)), (1, pytest.approx(0.4))]
+    assert "epoch_seconds" not in scalars["train"]
+    assert has_graph(tmp_path / "tb")

@@ -1,12 +1,20 @@
-"""TensorBoard logging for Keras ``fit``: Keras' own ``TensorBoard`` callback.
+"""TensorBoard logging for Keras training, in the layout of Keras' ``TensorBoard`` callback.
 
-It writes ``<log_dir>/train`` and ``<log_dir>/validation`` with tags
-``epoch_<metric>``, the layout the PyTorch side reproduces
-(:mod:`dlcourse.backends.torch.tensorboard`), and the model graph.
+Scalars go to ``<log_dir>/train`` and ``<log_dir>/validation`` with tags
+``epoch_<metric>`` (``epoch_loss``, ``epoch_accuracy``...), the layout the PyTorch side
+reproduces (:mod:`dlcourse.backends.torch.tensorboard`).
 
-Wiring::
+* ``model.fit`` (the plain Keras path) takes Keras' own callback::
 
-    model.fit(..., callbacks=[progress, tensorboard_callback(run_path / "tensorboard")])
+      model.fit(..., callbacks=[tensorboard_callback(run_path / "tensorboard")])
+
+* the compiled loop writes the same files through :class:`TensorBoardLogger`::
+
+      tb = TensorBoardLogger(run_path / "tensorboard")
+      tb.log_graph(train_function)       # a tf.function, traced
+      for epoch ...:
+          tb.log_epoch(epoch, logs)      # {'loss': .., 'accuracy': .., 'val_loss': .., ...}
+      tb.close()
 """
 
 from __future__ import annotations
@@ -14,9 +22,46 @@ from __future__ import annotations
 from pathlib import Path
 
 import keras
+import tensorflow as tf
 
 
 def tensorboard_callback(log_dir: str | Path, write_graph: bool = True) -> keras.callbacks.TensorBoard:
     """A ``keras.callbacks.TensorBoard`` writing per-epoch scalars (and the graph) under ``log_dir``."""
     return keras.callbacks.TensorBoard(log_dir=str(log_dir), histogram_freq=0, write_graph=write_graph,
                                        write_images=False, update_freq="epoch", profile_batch=0)
+
+
+class TensorBoardLogger:
+    """Write per-epoch scalars (and the training graph) as TensorBoard event files.
+
+    Parameters
+    ----------
+    log_dir:
+        Folder of the event files (created if needed); ``train/`` and ``validation/`` go under it.
+    """
+
+    def __init__(self, log_dir: str | Path):
+        self.log_dir = Path(log_dir)
+        self.train = tf.summary.create_file_writer(str(self.log_dir / "train"))
+        self.validation = tf.summary.create_file_writer(str(self.log_dir / "validation"))
+
+    def log_epoch(self, epoch: int, logs: dict[str, float]) -> None:
+        """Write ``logs`` for ``epoch`` (1-based); ``val_<name>`` keys go to ``validation/epoch_<name>``,
+        others to ``train/epoch_<name>``, at step ``epoch - 1`` as Keras writes them."""
+        for key, value in logs.items():
+            if key in ("epoch", "seconds") or value is None:
+                continue
+            writer, name = (self.validation, key[4:]) if key.startswith("val_") else (self.train, key)
+            with writer.as_default():
+                tf.summary.scalar(f"epoch_{name}", float(value), step=int(epoch) - 1)
+        self.train.flush()
+        self.validation.flush()
+
+    def log_graph(self, function, *args) -> None:
+        """Store the graph of ``function`` (a ``tf.function``) traced for ``args``."""
+        with self.train.as_default():
+            tf.summary.graph(function.get_concrete_function(*args).graph)
+
+    def close(self) -> None:
+        self.train.close()
+        self.validation.close()

@@ -1,9 +1,17 @@
-"""Training with Keras ``compile``/``fit``; a callback forwards progress to dlcourse's reporter.
+"""Training a Keras model: a compiled in-graph loop (the fast path) or Keras' own ``fit``.
 
-``fit`` is called once per epoch on that epoch's permutation
-(:func:`dlcourse.training.batches.epoch_order`), so both frameworks visit the
-same mini-batches and a resumed run continues with the batches it would have
-seen. Each epoch ends with a checkpoint (``.keras`` file: weights and optimizer state).
+Both visit each epoch's permutation (:func:`dlcourse.training.batches.epoch_order`), so both
+frameworks see the same mini-batches and a resumed run continues with the batches it would
+have seen. Each epoch ends with a checkpoint (``.keras`` file: weights and optimizer state).
+
+* **compiled loop** (``runtime.fast_path: true``, no augmentation): the training split is held
+  as one tensor; a ``tf.function`` runs ``steps_per_execution`` mini-batches per call in a
+  graph loop (gather, forward, loss, gradient, update), Adam through one fused kernel per
+  variable (:func:`~dlcourse.backends.tensorflow.optim.fused_apply`). Per-step Python and
+  metric work is gone: the epoch's metrics are computed once, from the outputs the loop returns.
+  Same mathematics as ``fit`` (tested to 1e-5).
+* **Keras fit** (``fast_path: false``, or ``data.augment``, which needs a ``tf.data`` pipeline):
+  ``model.fit`` once per epoch, with callbacks for progress, divergence and stop requests.
 """
 
 from __future__ import annotations
@@ -13,9 +21,10 @@ import time
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from dlcourse.backends.tensorflow.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS, keras_metrics
-from dlcourse.backends.tensorflow.optim import make_loss, make_optimizer
+from dlcourse.backends.tensorflow.optim import fused_apply, make_loss, make_optimizer
 from dlcourse.errors import TrainingDiverged
 from dlcourse.training.batches import epoch_order, steps_per_epoch
 from dlcourse.training.control import TrainingControl
@@ -30,12 +39,18 @@ def _targets(y: np.ndarray, task: str) -> np.ndarray:
     return y.reshape(len(y), -1)
 
 
-def execution_settings(config, n_train: int) -> dict:
-    """The speed choices ``fit`` makes for ``config`` (recorded in the run folder).
+COMPILED_LOOP = "compiled loop: tf.function over in-memory tensors"
+KERAS_FIT = "keras fit"
 
+
+def execution_settings(config, n_train: int) -> dict:
+    """The speed choices for ``config`` (recorded in the run folder's ``environment.json``).
+
+    ``loop``: the compiled loop, or Keras' ``fit`` (``fast_path: false``, or augmentation).
     ``steps_per_execution``: mini-batches run per compiled call (fewer Python round trips;
-    callbacks then see every n-th step). ``jit_compile``: XLA ("auto" lets Keras decide:
-    off on a CPU-only machine).
+    progress, stop requests and fault checks happen between calls). ``optimizer_kernel``:
+    Adam's fused kernel on the compiled loop, else Keras' ``optimizer.apply``. ``jit_compile``:
+    XLA (``auto``: off, it is slower on a CPU for these models).
     """
     rt = config.runtime
     steps = steps_per_epoch(n_train, config.training.batch_size)
@@ -43,8 +58,18 @@ def execution_settings(config, n_train: int) -> dict:
         spe = rt.steps_per_execution
     else:
         spe = max(1, min(steps, 2048 // config.training.batch_size)) if rt.fast_path else 1
-    return {"steps_per_execution": int(spe), "jit_compile": rt.jit_compile if rt.fast_path else "auto",
-            "data": "NumPy arrays in memory, one permutation per epoch", "eval_batch_size": 4096}
+    settings = {"loop": KERAS_FIT, "steps_per_execution": int(spe),
+                "jit_compile": rt.jit_compile if rt.fast_path else "auto", "eval_batch_size": 4096}
+    if not rt.fast_path:
+        settings["data"] = "NumPy arrays, Keras' defaults"
+    elif config.data.augment:
+        settings["data"] = "tf.data pipeline augmenting each batch"
+    else:
+        settings.update(loop=COMPILED_LOOP, data="one float32 tensor in memory, one permutation per epoch",
+                        jit_compile=rt.jit_compile is True,
+                        optimizer_kernel="fused ResourceApplyAdam" if config.optimizer.name == "adam"
+                        else "keras optimizer.apply")
+    return settings
 
 
 def compile_model(model, config, metrics: bool = True, steps: int | None = None, settings: dict | None = None) -> None:
@@ -69,11 +94,11 @@ def _ordered(logs: dict) -> dict:
 
 
 class _Steps(keras.callbacks.Callback):
-    """Per-batch duties: progress, divergence check, stop requests, fault injection."""
+    """Per-batch duties under ``fit``: progress, divergence check, stop requests, fault injection."""
 
-    def __init__(self, reporter, control: TrainingControl, epoch: int, first: int, lr: float, spe: int = 1):
+    def __init__(self, reporter, control: TrainingControl, epoch: int, first: int, config, spe: int = 1):
         super().__init__()
-        self.reporter, self.control, self.epoch, self.first, self.lr = reporter, control, epoch, first, lr
+        self.reporter, self.control, self.epoch, self.first, self.config = reporter, control, epoch, first, config
         self.spe = spe
         self.done = 0
         self.stopped = False
@@ -81,31 +106,24 @@ class _Steps(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         # With several steps per execution, Keras calls this once per group of steps.
         if any(self.control.inject_nan(self.epoch, self.first + batch + i) for i in range(self.spe)):
-            var = self.model.trainable_variables[0]
-            value = np.array(var.numpy())
-            value.flat[0] = np.nan
-            var.assign(value)
+            _poison(self.model)
 
     def on_train_batch_end(self, batch, logs=None):
         self.done = batch + 1
         loss = float((logs or {}).get("loss", 0.0))
         if not math.isfinite(loss):
             self.model.stop_training = True
-            last = self.control.last_checkpoint
-            kept = f" The last good checkpoint is {last}." if last else ""
             last_step = self.first + batch + 1
             where = f"step {last_step}" if self.spe == 1 else f"steps {max(last_step - self.spe, self.first) + 1}-{last_step}"
-            raise TrainingDiverged(f"the loss became {loss} at epoch {self.epoch}, {where} "
-                                   f"(learning rate {self.lr}).{kept} "
-                                   "Lower the learning rate or normalise the inputs (data.scaling: standard).")
+            raise _diverged(loss, self.epoch, where, self.config, self.control)
         self.reporter.step(self.first + batch + 1, loss)
         if self.control.should_stop:
             self.stopped = True
             self.model.stop_training = True
 
 
-def _save(control: TrainingControl, model, epoch: int, step: int, history: list[dict]):
-    return control.save(epoch, step, CHECKPOINT_SUFFIX, lambda tmp: model.save(tmp), {"history": history})
+def _save(control: TrainingControl, model, epoch: int, step: int, meta: dict):
+    return control.save(epoch, step, CHECKPOINT_SUFFIX, lambda tmp: model.save(tmp), meta)
 
 
 def _load_into(model, path) -> None:
@@ -118,26 +136,205 @@ def _load_into(model, path) -> None:
         var.assign(value)
 
 
+def _restore(model, control: TrainingControl, steps: int) -> tuple[list[dict], int, int, dict]:
+    """``(history, start epoch, start step, checkpoint metadata)``: a fresh start, or the newest checkpoint."""
+    meta = control.restore(lambda path, _meta: _load_into(model, path))
+    if not meta:
+        return [], 1, 0, {}
+    epoch, step = meta["epoch"], meta["step"]
+    if step >= steps:                                        # the checkpoint closed its epoch
+        epoch, step = epoch + 1, 0
+    return list(meta["history"]), epoch, step, meta
+
+
+def _diverged(loss: float, epoch: int, where: str, config, control: TrainingControl) -> TrainingDiverged:
+    last = control.last_checkpoint
+    kept = f" The last good checkpoint is {last}." if last else ""
+    return TrainingDiverged(f"the loss became {loss} at epoch {epoch}, {where} (learning rate {config.optimizer.lr})."
+                            f"{kept} Lower the learning rate or normalise the inputs (data.scaling: standard).")
+
+
+def _poison(model) -> None:
+    """Fault injection: a NaN in the first weight."""
+    var = model.trainable_variables[0]
+    value = np.array(var.numpy())
+    value.flat[0] = np.nan
+    var.assign(value)
+
+
 def fit(model, config, splits, reporter, control: TrainingControl | None = None) -> list[dict]:
-    """Train with ``model.fit``; returns one dict of logs per epoch (same keys as the PyTorch backend)."""
+    """Train ``model`` on ``splits`` as ``config`` says; returns one dict of logs per epoch.
+
+    Logs: ``loss`` and the metrics of :func:`~dlcourse.backends.tensorflow.metrics.keras_metrics`
+    on the training batches (as seen during the epoch), ``val_*`` on the validation split,
+    ``seconds``: the same keys, in the same order, as the PyTorch backend. A stop request ends
+    the current call, writes a checkpoint and raises ``TrainingInterrupted``.
+    """
     control = control or TrainingControl()
+    settings = execution_settings(config, len(splits.x_train))
+    if settings["loop"] == COMPILED_LOOP:
+        return _fit_compiled(model, config, splits, reporter, control, settings)
+    return _fit_keras(model, config, splits, reporter, control, settings)
+
+
+class _CompiledSteps:
+    """A ``tf.function`` training on mini-batches of an in-memory split, several per call.
+
+    ``self(idx)``: ``idx (m,)`` int64 positions in the split, in visiting order, cut into
+    mini-batches of ``batch_size`` (the last may be smaller). Returns ``(done, losses, outputs)``:
+    steps run, ``(done,)`` float32 losses, ``(rows, outputs)`` float32 model outputs. A
+    non-finite loss ends the call before its update is applied (it is the last of ``losses``).
+    """
+
+    def __init__(self, model, x: np.ndarray, y: np.ndarray, batch_size: int, loss_fn, jit_compile: bool):
+        self.model, self.bs, self.loss_fn = model, int(batch_size), loss_fn
+        self.x = tf.constant(x)                              # (n, *shape) float32
+        self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
+        optimizer = model.optimizer
+        optimizer.build(model.trainable_variables)
+        self.fused = fused_apply(optimizer)
+        self.apply = self.fused or optimizer.apply
+        self.function = tf.function(self._steps, jit_compile=jit_compile, reduce_retracing=True,
+                                    input_signature=[tf.TensorSpec([None], tf.int64)])
+
+    def __call__(self, idx: np.ndarray):
+        done, losses, outputs = self.function(tf.constant(idx, tf.int64))
+        return int(done), losses.numpy(), outputs.numpy()
+
+    def _steps(self, idx):
+        bs, model = self.bs, self.model
+        variables = model.trainable_variables
+        count = (tf.shape(idx, out_type=tf.int64)[0] + bs - 1) // bs
+        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+        outputs = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
+        done = tf.constant(0, tf.int64)
+        for i in tf.range(count):
+            batch = idx[i * bs:(i + 1) * bs]                  # (b,)
+            xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)   # (b, *shape), (b,) or (b, k)
+            with tf.GradientTape() as tape:
+                out = model(xb, training=True)               # (b, outputs)
+                loss = self.loss_fn(yb, out)                  # mean over the batch
+                if model.losses:                              # weight penalties, as fit adds them
+                    loss += tf.add_n(model.losses)
+            losses = losses.write(tf.cast(i, tf.int32), loss)
+            outputs = outputs.write(tf.cast(i, tf.int32), out)
+            done = i + 1
+            if not tf.math.is_finite(loss):
+                break
+            self.apply(tape.gradient(loss, variables), variables)
+        return done, losses.stack(), outputs.concat()
+
+
+def _epoch_logs(metrics: list, y: np.ndarray, outputs: np.ndarray, loss_sum: float) -> dict:
+    """``loss`` (mean over the rows) and the Keras metrics of ``outputs (n, k)`` against ``y``."""
+    logs = {"loss": loss_sum / max(len(y), 1)}
+    for metric in metrics:
+        metric.reset_state()
+        metric.update_state(y, outputs)
+        value = metric.result()
+        logs.update({k: float(v) for k, v in value.items()} if isinstance(value, dict)
+                    else {metric.name: float(value)})
+    return logs
+
+
+def _fit_compiled(model, config, splits, reporter, control: TrainingControl, settings: dict) -> list[dict]:
+    """Train with :class:`_CompiledSteps`, ``steps_per_execution`` mini-batches per call.
+
+    Training metrics are computed once per epoch from the outputs the loop returned (for a
+    classifier, its predicted classes). A run resumed mid-epoch restores the loss sum and the
+    predictions of the epoch's first part from the checkpoint, so its logs match an uninterrupted run.
+    """
+    tcfg, task = config.training, config.task
+    x = np.asarray(splits.x_train, np.float32)               # (n, *shape)
+    y = _targets(splits.y_train, task)                       # (n,) int64 or (n, k) float32
+    xv, yv = np.asarray(splits.x_val, np.float32), _targets(splits.y_val, task)
+    n, bs, chunk = len(x), tcfg.batch_size, settings["steps_per_execution"]
+    steps = steps_per_epoch(n, bs)
+    k = max(int(config.model.output_units), 2) if task == "classification" else int(config.model.output_units)
+    compile_model(model, config, metrics=False, steps=steps)
+    loss_fn = model.loss
+    metrics = keras_metrics(task, config.model.output_units)
+    history, start_epoch, start_step, meta = _restore(model, control, steps)
+    run = _CompiledSteps(model, x, y, bs, loss_fn, settings["jit_compile"])
+
+    def seen(out: np.ndarray) -> np.ndarray:
+        """What the epoch's metrics need from outputs: the predicted class, or the values."""
+        return out.argmax(axis=1) if task == "classification" else out
+
+    def as_outputs(kept: np.ndarray) -> np.ndarray:
+        return np.eye(k, dtype=np.float32)[kept] if task == "classification" else kept
+
+    tb = None
+    if getattr(control, "tensorboard", None):
+        from dlcourse.backends.tensorflow.tensorboard import TensorBoardLogger
+        tb = TensorBoardLogger(control.tensorboard)
+        if start_epoch == 1 and start_step == 0:
+            tb.log_graph(run.function, tf.TensorSpec([None], tf.int64))
+
+    reporter.start(tcfg.epochs, steps)
+    try:
+        for epoch in range(start_epoch, tcfg.epochs + 1):
+            reporter.epoch_start(epoch)
+            t0 = time.perf_counter()
+            order = epoch_order(config.seed, epoch, n, tcfg.shuffle)
+            step = start_step if epoch == start_epoch else 0
+            if step and "seen" in meta:
+                kept = [np.asarray(meta["seen"], y.dtype if task == "classification" else np.float32)]
+                loss_sum, elapsed = float(meta["loss_sum"]), float(meta["elapsed"])
+            else:
+                kept, loss_sum, elapsed = [], 0.0, 0.0
+            while step < steps:
+                end = min(step + chunk, steps)
+                fault = next((j for j in range(step, end) if control.inject_nan(epoch, j)), None)
+                if fault == step:
+                    _poison(model)
+                elif fault is not None:
+                    end = fault                              # the fault starts the next call
+                done, losses, out = run(order[step * bs:end * bs])
+                if not math.isfinite(losses[-1]):
+                    raise _diverged(float(losses[-1]), epoch, f"step {step + done}", config, control)
+                sizes = np.minimum(bs, n - (step + np.arange(done)) * bs)
+                loss_sum += float(np.dot(losses.astype(np.float64), sizes))
+                kept.append(seen(out))
+                step = end
+                reporter.step(step, float(losses[-1]))
+                if control.should_stop and step < steps:
+                    labels = np.concatenate(kept)
+                    path = _save(control, model, epoch, step, {
+                        "history": history, "seen": labels.tolist(), "loss_sum": loss_sum,
+                        "elapsed": elapsed + time.perf_counter() - t0})
+                    raise control.interrupted(epoch, step, path)
+            # kept covers the whole epoch in visiting order (a resumed epoch restored its first part)
+            logs = _epoch_logs(metrics, y[order], as_outputs(np.concatenate(kept)), loss_sum)
+            if len(xv):
+                out_v = predict(model, xv, settings["eval_batch_size"])
+                val_loss = float(loss_fn(yv, out_v)) + sum(float(v) for v in model.losses)
+                logs.update({f"val_{key}": v for key, v in _epoch_logs(metrics, yv, out_v, val_loss * len(yv)).items()})
+            seconds = elapsed + time.perf_counter() - t0
+            history.append({"epoch": epoch, **logs, "seconds": seconds})
+            reporter.epoch_end(epoch, logs, seconds)
+            if tb:
+                tb.log_epoch(epoch, logs)
+            _save(control, model, epoch, steps, {"history": history})
+            if control.should_stop and epoch < tcfg.epochs:
+                raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
+    finally:
+        reporter.close()
+        if tb:
+            tb.close()
+    return history
+
+
+def _fit_keras(model, config, splits, reporter, control: TrainingControl, settings: dict) -> list[dict]:
+    """Train with ``model.fit``, once per epoch on that epoch's permutation."""
     tcfg = config.training
     x = np.asarray(splits.x_train, np.float32)
     y = _targets(splits.y_train, config.task)
     val = (np.asarray(splits.x_val, np.float32), _targets(splits.y_val, config.task)) if len(splits.x_val) else None
     n, bs = len(x), tcfg.batch_size
     steps = steps_per_epoch(n, bs)
-    settings = execution_settings(config, n)
     compile_model(model, config, steps=steps, settings=settings)
-
-    history: list[dict] = []
-    start_epoch, start_step = 1, 0
-    meta = control.restore(lambda path, _meta: _load_into(model, path))
-    if meta:
-        history = list(meta["history"])
-        start_epoch, start_step = meta["epoch"], meta["step"]
-        if start_step >= steps:
-            start_epoch, start_step = start_epoch + 1, 0
+    history, start_epoch, start_step, _ = _restore(model, control, steps)
 
     extra = []
     if getattr(control, "tensorboard", None):
@@ -151,7 +348,7 @@ def fit(model, config, splits, reporter, control: TrainingControl | None = None)
             t0 = time.perf_counter()
             first = start_step if epoch == start_epoch else 0
             order = epoch_order(config.seed, epoch, n, tcfg.shuffle)[first * bs:]
-            steps_cb = _Steps(reporter, control, epoch, first, config.optimizer.lr, settings["steps_per_execution"])
+            steps_cb = _Steps(reporter, control, epoch, first, config, settings["steps_per_execution"])
             if config.data.augment:                          # a tf.data pipeline that augments each batch
                 from dlcourse.backends.tensorflow.data import make_dataset
                 data = {"x": make_dataset(x[order], y[order], bs, shuffle=False, augment=config.data.augment,
@@ -161,13 +358,13 @@ def fit(model, config, splits, reporter, control: TrainingControl | None = None)
             result = model.fit(**data, epochs=epoch, initial_epoch=epoch - 1, shuffle=False, validation_data=val,
                                validation_batch_size=4096, callbacks=[steps_cb, *extra], verbose=0)
             if steps_cb.stopped and first + steps_cb.done < steps:
-                path = _save(control, model, epoch, first + steps_cb.done, history)
+                path = _save(control, model, epoch, first + steps_cb.done, {"history": history})
                 raise control.interrupted(epoch, first + steps_cb.done, path)
             logs = _ordered({k: v[-1] for k, v in result.history.items()})
             seconds = time.perf_counter() - t0
             history.append({"epoch": epoch, **logs, "seconds": seconds})
             reporter.epoch_end(epoch, logs, seconds)
-            _save(control, model, epoch, steps, history)
+            _save(control, model, epoch, steps, {"history": history})
             if control.should_stop and epoch < tcfg.epochs:
                 raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
     finally:

@@ -1,0 +1,92 @@
+"""Keras' fast path (a compiled in-graph loop, fused Adam) computes what ``model.fit`` computes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dlcourse.config import validate_config
+from dlcourse.data.dataset import Splits
+from dlcourse.training.progress import Reporter
+
+pytest.importorskip("tensorflow")
+
+OPTIMIZERS = {
+    "adam": {"name": "adam", "lr": 0.01},
+    "sgd": {"name": "sgd", "lr": 0.05, "momentum": 0.9},
+    "rmsprop": {"name": "rmsprop", "lr": 0.005},
+}
+
+
+def _config(task: str, optimizer: dict, fast: bool, schedule: dict | None = None):
+    training = {"epochs": 3, "batch_size": 12}                # 70 rows: the last batch of each epoch has 10
+    if schedule:
+        training["schedule"] = schedule
+    return validate_config({
+        "name": "loop", "task": task, "seed": 5,
+        "data": {"dataset": "digits" if task == "classification" else "linear"},
+        "model": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 16, "activation": "tanh"},
+                             {"type": "dense", "units": 4 if task == "classification" else 2}]},
+        "optimizer": optimizer, "training": training, "runtime": {"fast_path": fast, "threads": 1},
+    })
+
+
+def _splits(task: str) -> Splits:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((100, 3, 2)).astype(np.float32)
+    flat = x.reshape(100, -1)
+    y = flat[:, :4].argmax(1).astype(np.int64) if task == "classification" else flat[:, :2] * 1.5
+    return Splits(x[:70], y[:70], x[70:85], y[70:85], x[85:], y[85:])
+
+
+def _train(task: str, optimizer: dict, fast: bool, schedule: dict | None = None):
+    from dlcourse.backends import get_backend
+
+    backend = get_backend("tensorflow")
+    config = _config(task, optimizer, fast, schedule)
+    backend.setup_runtime(config.seed, 1, True)
+    model = backend.build_model(config.model, (3, 2), seed=config.seed)
+    history = backend.fit(model, config, _splits(task), Reporter())
+    return model, history, backend.execution_settings(config, 70)
+
+
+@pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_compiled_loop_matches_keras_fit(task, optimizer):
+    fast_model, fast_hist, fast_settings = _train(task, OPTIMIZERS[optimizer], fast=True)
+    fit_model, fit_hist, fit_settings = _train(task, OPTIMIZERS[optimizer], fast=False)
+    assert fast_settings["loop"].startswith("compiled loop") and fit_settings["loop"] == "keras fit"
+    assert fast_settings["optimizer_kernel"] == ("fused ResourceApplyAdam" if optimizer == "adam"
+                                                 else "keras optimizer.apply")
+
+    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+    assert fast_model.optimizer.iterations.numpy() == fit_model.optimizer.iterations.numpy() == 3 * 6
+    for a, b in zip(fast_model.optimizer.variables, fit_model.optimizer.variables):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-5)
+
+    assert [list(h) for h in fast_hist] == [list(h) for h in fit_hist], "same keys in the same order"
+    for fast_row, fit_row in zip(fast_hist, fit_hist):
+        for key, value in fit_row.items():
+            if key != "seconds":
+                assert fast_row[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
+
+
+def test_fused_adam_follows_a_learning_rate_schedule_like_keras():
+    schedule = {"name": "cosine", "warmup_epochs": 0.5, "warmup_start": 0.1, "min_fraction": 0.0}
+    fast_model, _, _ = _train("classification", OPTIMIZERS["adam"], True, schedule)
+    fit_model, _, _ = _train("classification", OPTIMIZERS["adam"], False, schedule)
+    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+def test_fused_apply_only_for_plain_adam():
+    import keras
+
+    from dlcourse.backends.tensorflow.optim import fused_apply
+
+    assert fused_apply(keras.optimizers.Adam(1e-3)) is not None
+    assert fused_apply(keras.optimizers.Adam(1e-3, amsgrad=True)) is None
+    assert fused_apply(keras.optimizers.Adam(1e-3, clipnorm=1.0)) is None
+    assert fused_apply(keras.optimizers.AdamW(1e-3)) is None
+    assert fused_apply(keras.optimizers.SGD(1e-3)) is None
