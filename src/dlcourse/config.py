@@ -194,8 +194,10 @@ class RuntimeConfig(_Strict):
     """Execution settings that do not change the mathematics (each is recorded in the run folder).
 
     ``fast_path`` turns on, where a framework offers them: fused optimizer kernels
-    (PyTorch), several steps per compiled call (Keras ``steps_per_execution``) and
-    XLA compilation (Keras ``jit_compile``); ``false`` gives the frameworks' plain defaults.
+    (PyTorch's fused Adam, TensorFlow's ``ResourceApplyAdam``), and for Keras a compiled
+    training loop that runs ``steps_per_execution`` mini-batches per call over the data held
+    as one tensor (``jit_compile``: XLA, off unless asked); ``false`` gives the frameworks'
+    plain defaults (Keras ``fit``, one step per call).
     ``threads: auto`` picks the thread count for the machine and the batch size.
     """
 

@@ -24,10 +24,10 @@ def test_forward_work_counts_the_dense_layers():
 
 def test_auto_uses_one_thread_for_small_steps_and_all_cores_for_large_ones(monkeypatch):
     monkeypatch.setattr(threads.os, "cpu_count", lambda: 4)
+    n, why = threads.resolve_threads(_config(32), (28, 28))
+    assert n == 1 and "3,252,224 multiply-adds per step is too little work" in why
     n, why = threads.resolve_threads(_config(64), (28, 28))
-    assert n == 1 and "6,504,448 multiply-adds per step is too little work" in why
-    n, why = threads.resolve_threads(_config(128), (28, 28))
-    assert n == 4 and why == "auto: 13,008,896 multiply-adds per step, all 4 cores"
+    assert n == 4 and why == "auto: 6,504,448 multiply-adds per step, all 4 cores"
     assert threads.resolve_threads(_config(128), (8, 8))[0] == 1          # digits: tiny steps
 
 

@@ -3,18 +3,19 @@
 Splitting a small matrix product over several threads costs more in
 synchronisation than it saves, and much more when other processes share the
 cores. Measured on 2 cores with the course's MNIST MLP (784-128-10, 101,632
-multiply-adds per image), seconds per 30 000 images, 1 thread / 2 threads:
+multiply-adds per image), seconds per 60 000 images, 1 thread / 2 threads
+(``benchmarks/bench_cpu.py`` and the same loops with ``runtime.threads`` set):
 
-=========  =================  =================
-batch      PyTorch            Keras (compiled)
-=========  =================  =================
-64         1.70 / 1.57        0.79 / 0.80
-128        1.22 / 1.01        0.65 / 0.49
-=========  =================  =================
+=========  ===================  ===================
+batch      PyTorch              Keras (compiled)
+=========  ===================  ===================
+32         -                    2.2 / 2.1
+64         3.2 / 2.4 (ref.)     1.6 / 1.6
+128        2.4 / 2.0            1.3 / 1.0
+=========  ===================  ===================
 
-Below about 10 million multiply-adds per step (batch 64 here) a second thread
-gains little and loses a lot on a busy machine; above it (batch 128 and more)
-all cores pay off.
+Below about 5 million multiply-adds per step (batch 32 here) a second thread
+gains little and loses a lot on a busy machine; above it all cores pay off.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import numpy as np
 
 # Multiply-adds of one forward pass of a mini-batch above which all cores are used.
-PARALLEL_WORK = 10_000_000
+PARALLEL_WORK = 5_000_000
 
 
 def forward_work(model_spec, feature_shape: tuple[int, ...], batch_size: int) -> int:

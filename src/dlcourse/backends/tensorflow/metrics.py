@@ -116,6 +116,11 @@ class ConfusionScores(keras.metrics.Metric):
     def reset_state(self):
         self.matrix.assign(ops.zeros_like(self.matrix))
 
+    def result_for(self, matrix) -> dict[str, float]:
+        """The scores of a confusion matrix counted elsewhere: ``matrix (k, k)``, row = true class."""
+        self.matrix.assign(ops.cast(matrix, "float32"))
+        return {name: float(value) for name, value in self.result().items()}
+
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
 

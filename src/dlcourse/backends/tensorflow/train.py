@@ -23,7 +23,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from dlcourse.backends.tensorflow.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS, keras_metrics
+from dlcourse.backends.tensorflow.metrics import CLASSIFICATION_KEYS, REGRESSION_KEYS, ConfusionScores, keras_metrics
 from dlcourse.backends.tensorflow.optim import fused_apply, make_loss, make_optimizer
 from dlcourse.errors import TrainingDiverged
 from dlcourse.training.batches import epoch_order, steps_per_epoch
@@ -58,6 +58,9 @@ def execution_settings(config, n_train: int) -> dict:
         spe = rt.steps_per_execution
     else:
         spe = max(1, min(steps, 2048 // config.training.batch_size)) if rt.fast_path else 1
+    compiled = rt.fast_path and not config.data.augment
+    if compiled and rt.steps_per_execution == "auto":          # a call per 8192 rows: progress 3-10 times a second
+        spe = max(1, min(steps, 8192 // config.training.batch_size))
     settings = {"loop": KERAS_FIT, "steps_per_execution": int(spe),
                 "jit_compile": rt.jit_compile if rt.fast_path else "auto", "eval_batch_size": 4096}
     if not rt.fast_path:
@@ -194,47 +197,82 @@ class _CompiledSteps:
         optimizer.build(model.trainable_variables)
         self.fused = fused_apply(optimizer)
         self.apply = self.fused or optimizer.apply
-        self.function = tf.function(self._steps, jit_compile=jit_compile, reduce_retracing=True,
+        # autograph off: the loop is an explicit tf.while_loop, and tracing skips converting Keras' code
+        self.function = tf.function(self._steps, jit_compile=jit_compile, reduce_retracing=True, autograph=False,
                                     input_signature=[tf.TensorSpec([None], tf.int64)])
 
     def __call__(self, idx: np.ndarray):
         done, losses, outputs = self.function(tf.constant(idx, tf.int64))
         return int(done), losses.numpy(), outputs.numpy()
 
-    def _steps(self, idx):
-        bs, model = self.bs, self.model
-        variables = model.trainable_variables
-        count = (tf.shape(idx, out_type=tf.int64)[0] + bs - 1) // bs
-        losses = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
-        outputs = tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)
-        done = tf.constant(0, tf.int64)
-        for i in tf.range(count):
-            batch = idx[i * bs:(i + 1) * bs]                  # (b,)
-            xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)   # (b, *shape), (b,) or (b, k)
-            with tf.GradientTape() as tape:
-                out = model(xb, training=True)               # (b, outputs)
-                loss = self.loss_fn(yb, out)                  # mean over the batch
-                if model.losses:                              # weight penalties, as fit adds them
-                    loss += tf.add_n(model.losses)
-            losses = losses.write(tf.cast(i, tf.int32), loss)
-            outputs = outputs.write(tf.cast(i, tf.int32), out)
-            done = i + 1
-            if not tf.math.is_finite(loss):
-                break
+    def _step(self, batch):
+        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k))``."""
+        model = self.model
+        xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)  # (b, *shape), (b,) or (b, k)
+        with tf.GradientTape() as tape:
+            out = model(xb, training=True)                   # (b, outputs)
+            loss = self.loss_fn(yb, out)                      # mean over the batch
+            if model.losses:                                  # weight penalties, as fit adds them
+                loss += tf.add_n(model.losses)
+        finite = tf.math.is_finite(loss)
+
+        def update():
+            variables = model.trainable_variables
             self.apply(tape.gradient(loss, variables), variables)
+            return tf.constant(True)
+
+        tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
+        return loss, out, finite
+
+    def _steps(self, idx):
+        bs = self.bs
+        count = (tf.shape(idx)[0] + bs - 1) // bs
+
+        def more(i, finite, losses, outputs):
+            return tf.logical_and(i < count, finite)
+
+        def body(i, finite, losses, outputs):
+            loss, out, finite = self._step(idx[i * bs:(i + 1) * bs])
+            return i + 1, finite, losses.write(i, loss), outputs.write(i, out)
+
+        done, _, losses, outputs = tf.while_loop(more, body, [
+            tf.constant(0), tf.constant(True), tf.TensorArray(tf.float32, size=0, dynamic_size=True),
+            tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)])
         return done, losses.stack(), outputs.concat()
 
 
-def _epoch_logs(metrics: list, y: np.ndarray, outputs: np.ndarray, loss_sum: float) -> dict:
-    """``loss`` (mean over the rows) and the Keras metrics of ``outputs (n, k)`` against ``y``."""
-    logs = {"loss": loss_sum / max(len(y), 1)}
-    for metric in metrics:
-        metric.reset_state()
-        metric.update_state(y, outputs)
-        value = metric.result()
-        logs.update({k: float(v) for k, v in value.items()} if isinstance(value, dict)
-                    else {metric.name: float(value)})
-    return logs
+class _EpochScores:
+    """Per-epoch metrics of the compiled loop, with the keys and formulas of :func:`keras_metrics`.
+
+    ``logs(y, seen, loss_sum)``: for a classifier ``seen (n,)`` holds the predicted classes, and
+    the scores come from one confusion matrix (counted with NumPy, scored by
+    :class:`ConfusionScores`); for a regression ``seen (n, k)`` holds the outputs, scored by the
+    Keras metric objects.
+    """
+
+    def __init__(self, task: str, n_outputs: int):
+        self.task = task
+        self.k = max(int(n_outputs), 2)
+        self.metrics = keras_metrics(task, n_outputs)
+
+    def seen(self, outputs: np.ndarray) -> np.ndarray:
+        """What the epoch's metrics need from ``outputs (b, k)``: the predicted classes, or the values."""
+        return outputs.argmax(axis=1) if self.task == "classification" else outputs
+
+    def logs(self, y: np.ndarray, seen: np.ndarray, loss_sum: float) -> dict:
+        logs = {"loss": loss_sum / max(len(y), 1)}
+        if self.task == "classification":
+            k = self.k
+            counts = np.bincount(np.asarray(y, np.int64) * k + seen, minlength=k * k).reshape(k, k)
+            logs["accuracy"] = float(np.trace(counts) / max(counts.sum(), 1))
+            scores = next(m for m in self.metrics if isinstance(m, ConfusionScores))
+            logs.update(scores.result_for(counts))
+            return logs
+        for metric in self.metrics:
+            metric.reset_state()
+            metric.update_state(y, seen)
+            logs[metric.name] = float(metric.result())
+        return logs
 
 
 def _fit_compiled(model, config, splits, reporter, control: TrainingControl, settings: dict) -> list[dict]:
@@ -250,19 +288,11 @@ def _fit_compiled(model, config, splits, reporter, control: TrainingControl, set
     xv, yv = np.asarray(splits.x_val, np.float32), _targets(splits.y_val, task)
     n, bs, chunk = len(x), tcfg.batch_size, settings["steps_per_execution"]
     steps = steps_per_epoch(n, bs)
-    k = max(int(config.model.output_units), 2) if task == "classification" else int(config.model.output_units)
     compile_model(model, config, metrics=False, steps=steps)
     loss_fn = model.loss
-    metrics = keras_metrics(task, config.model.output_units)
+    scores = _EpochScores(task, config.model.output_units)
     history, start_epoch, start_step, meta = _restore(model, control, steps)
     run = _CompiledSteps(model, x, y, bs, loss_fn, settings["jit_compile"])
-
-    def seen(out: np.ndarray) -> np.ndarray:
-        """What the epoch's metrics need from outputs: the predicted class, or the values."""
-        return out.argmax(axis=1) if task == "classification" else out
-
-    def as_outputs(kept: np.ndarray) -> np.ndarray:
-        return np.eye(k, dtype=np.float32)[kept] if task == "classification" else kept
 
     tb = None
     if getattr(control, "tensorboard", None):
@@ -295,7 +325,7 @@ def _fit_compiled(model, config, splits, reporter, control: TrainingControl, set
                     raise _diverged(float(losses[-1]), epoch, f"step {step + done}", config, control)
                 sizes = np.minimum(bs, n - (step + np.arange(done)) * bs)
                 loss_sum += float(np.dot(losses.astype(np.float64), sizes))
-                kept.append(seen(out))
+                kept.append(scores.seen(out))
                 step = end
                 reporter.step(step, float(losses[-1]))
                 if control.should_stop and step < steps:
@@ -305,11 +335,12 @@ def _fit_compiled(model, config, splits, reporter, control: TrainingControl, set
                         "elapsed": elapsed + time.perf_counter() - t0})
                     raise control.interrupted(epoch, step, path)
             # kept covers the whole epoch in visiting order (a resumed epoch restored its first part)
-            logs = _epoch_logs(metrics, y[order], as_outputs(np.concatenate(kept)), loss_sum)
+            logs = scores.logs(y[order], np.concatenate(kept), loss_sum)
             if len(xv):
                 out_v = predict(model, xv, settings["eval_batch_size"])
                 val_loss = float(loss_fn(yv, out_v)) + sum(float(v) for v in model.losses)
-                logs.update({f"val_{key}": v for key, v in _epoch_logs(metrics, yv, out_v, val_loss * len(yv)).items()})
+                val = scores.logs(yv, scores.seen(out_v), val_loss * len(yv))
+                logs.update({f"val_{key}": v for key, v in val.items()})
             seconds = elapsed + time.perf_counter() - t0
             history.append({"epoch": epoch, **logs, "seconds": seconds})
             reporter.epoch_end(epoch, logs, seconds)
