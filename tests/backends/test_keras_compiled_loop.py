@@ -18,7 +18,7 @@ OPTIMIZERS = {
 }
 
 
-def _config(task: str, optimizer: dict, fast: bool, schedule: dict | None = None):
+def _config(task: str, optimizer: dict, fast: bool, schedule: dict | None = None, jit: bool = False):
     training = {"epochs": 3, "batch_size": 12}                # 70 rows: the last batch of each epoch has 10
     if schedule:
         training["schedule"] = schedule
@@ -27,7 +27,7 @@ def _config(task: str, optimizer: dict, fast: bool, schedule: dict | None = None
         "data": {"dataset": "digits" if task == "classification" else "linear"},
         "model": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 16, "activation": "tanh"},
                              {"type": "dense", "units": 4 if task == "classification" else 2}]},
-        "optimizer": optimizer, "training": training, "runtime": {"fast_path": fast, "threads": 1},
+        "optimizer": optimizer, "training": training, "runtime": {"fast_path": fast, "threads": 1, "jit_compile": jit},
     })
 
 
@@ -39,11 +39,11 @@ def _splits(task: str) -> Splits:
     return Splits(x[:70], y[:70], x[70:85], y[70:85], x[85:], y[85:])
 
 
-def _train(task: str, optimizer: dict, fast: bool, schedule: dict | None = None):
+def _train(task: str, optimizer: dict, fast: bool, schedule: dict | None = None, jit: bool = False):
     from dlcourse.backends import get_backend
 
     backend = get_backend("tensorflow")
-    config = _config(task, optimizer, fast, schedule)
+    config = _config(task, optimizer, fast, schedule, jit)
     backend.setup_runtime(config.seed, 1, True)
     model = backend.build_model(config.model, (3, 2), seed=config.seed)
     history = backend.fit(model, config, _splits(task), Reporter())
@@ -78,6 +78,15 @@ def test_fused_adam_follows_a_learning_rate_schedule_like_keras():
     fit_model, _, _ = _train("classification", OPTIMIZERS["adam"], False, schedule)
     for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+
+
+def test_xla_compiled_steps_match_keras_fit():
+    fast_model, fast_hist, settings = _train("classification", OPTIMIZERS["adam"], True, jit=True)
+    fit_model, fit_hist, _ = _train("classification", OPTIMIZERS["adam"], False)
+    assert settings["jit_compile"] is True
+    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
+    assert fast_hist[-1]["loss"] == pytest.approx(fit_hist[-1]["loss"], rel=1e-4)
 
 
 def test_fused_apply_only_for_plain_adam():

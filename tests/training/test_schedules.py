@@ -53,7 +53,7 @@ def test_frameworks_follow_the_same_schedule(backend):
 
 def test_recipe_overrides_apply_and_unknown_recipe_is_one_sentence():
     config = load_config("digits_mlp", recipe_overrides("fast"))
-    assert config.training.batch_size == 128 and config.training.schedule.name == "cosine"
+    assert config.training.batch_size == 256 and config.training.schedule.name == "cosine"
     assert "fast" in RECIPES
     from dlcourse.errors import UserError
 

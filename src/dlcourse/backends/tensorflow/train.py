@@ -197,8 +197,10 @@ class _CompiledSteps:
         optimizer.build(model.trainable_variables)
         self.fused = fused_apply(optimizer)
         self.apply = self.fused or optimizer.apply
-        # autograph off: the loop is an explicit tf.while_loop, and tracing skips converting Keras' code
-        self.function = tf.function(self._steps, jit_compile=jit_compile, reduce_retracing=True, autograph=False,
+        # XLA compiles one step (the loop's shapes vary from call to call); autograph off: the loop
+        # is an explicit tf.while_loop, and tracing skips converting Keras' code.
+        self.step = tf.function(self._step, jit_compile=True, autograph=False) if jit_compile else self._step
+        self.function = tf.function(self._steps, reduce_retracing=True, autograph=False,
                                     input_signature=[tf.TensorSpec([None], tf.int64)])
 
     def __call__(self, idx: np.ndarray):
@@ -232,7 +234,7 @@ class _CompiledSteps:
             return tf.logical_and(i < count, finite)
 
         def body(i, finite, losses, outputs):
-            loss, out, finite = self._step(idx[i * bs:(i + 1) * bs])
+            loss, out, finite = self.step(idx[i * bs:(i + 1) * bs])
             return i + 1, finite, losses.write(i, loss), outputs.write(i, out)
 
         done, _, losses, outputs = tf.while_loop(more, body, [
