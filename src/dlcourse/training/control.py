@@ -91,6 +91,20 @@ class TrainingControl:
         """Whether a NaN must be injected before step ``step`` (0-based) of ``epoch`` (1-based)."""
         return self.nan_at is not None and self.nan_at == (epoch, step)
 
+    # -- epochs --------------------------------------------------------------------------------
+    def end_epoch(self, epoch: int, epochs: int, logs: dict, seconds: float, history: list[dict], reporter,
+                  save: Callable[[], object], tensorboard=None) -> None:
+        """An epoch's end, the same in every backend loop: record ``logs`` in ``history``, report,
+        log to TensorBoard, write the checkpoint through ``save()``, and raise
+        :class:`TrainingInterrupted` if a stop was requested before the last epoch."""
+        history.append({"epoch": epoch, **logs, "seconds": seconds})
+        reporter.epoch_end(epoch, logs, seconds)
+        if tensorboard is not None:
+            tensorboard.log_epoch(epoch, logs)
+        save()
+        if self.should_stop and epoch < epochs:
+            raise self.interrupted(epoch + 1, 0, self.last_checkpoint)
+
     # -- checkpoints ---------------------------------------------------------------------------
     def save(self, epoch: int, step: int, suffix: str, write: Callable[[Path], None], meta: dict) -> Path | None:
         """Write a checkpoint through ``write(tmp_path)``; returns its path (``None`` when disabled)."""

@@ -24,6 +24,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from dlcourse.evaluation.tensorboard import epoch_scalars
+
 
 def tensorboard_callback(log_dir: str | Path, write_graph: bool = True) -> keras.callbacks.TensorBoard:
     """A ``keras.callbacks.TensorBoard`` writing per-epoch scalars (and the graph) under ``log_dir``."""
@@ -32,12 +34,9 @@ def tensorboard_callback(log_dir: str | Path, write_graph: bool = True) -> keras
 
 
 class TensorBoardLogger:
-    """Write per-epoch scalars (and the training graph) as TensorBoard event files.
+    """The compiled loop's TensorBoard files: per-epoch scalars (:func:`epoch_scalars`) and the graph.
 
-    Parameters
-    ----------
-    log_dir:
-        Folder of the event files (created if needed); ``train/`` and ``validation/`` go under it.
+    ``log_dir``: folder of the event files (created if needed), with ``train/`` and ``validation/``.
     """
 
     def __init__(self, log_dir: str | Path):
@@ -46,14 +45,11 @@ class TensorBoardLogger:
         self.validation = tf.summary.create_file_writer(str(self.log_dir / "validation"))
 
     def log_epoch(self, epoch: int, logs: dict[str, float]) -> None:
-        """Write ``logs`` for ``epoch`` (1-based); ``val_<name>`` keys go to ``validation/epoch_<name>``,
-        others to ``train/epoch_<name>``, at step ``epoch - 1`` as Keras writes them."""
-        for key, value in logs.items():
-            if key in ("epoch", "seconds") or value is None:
-                continue
-            writer, name = (self.validation, key[4:]) if key.startswith("val_") else (self.train, key)
-            with writer.as_default():
-                tf.summary.scalar(f"epoch_{name}", float(value), step=int(epoch) - 1)
+        """Write ``logs`` for ``epoch`` (1-based) at step ``epoch - 1``, as Keras writes them."""
+        writers = {"train": self.train, "validation": self.validation}
+        for folder, tag, value in epoch_scalars(logs):
+            with writers[folder].as_default():
+                tf.summary.scalar(tag, value, step=int(epoch) - 1)
         self.train.flush()
         self.validation.flush()
 

@@ -343,14 +343,8 @@ def _fit_compiled(model, config, splits, reporter, control: TrainingControl, set
                 val_loss = float(loss_fn(yv, out_v)) + sum(float(v) for v in model.losses)
                 val = scores.logs(yv, scores.seen(out_v), val_loss * len(yv))
                 logs.update({f"val_{key}": v for key, v in val.items()})
-            seconds = elapsed + time.perf_counter() - t0
-            history.append({"epoch": epoch, **logs, "seconds": seconds})
-            reporter.epoch_end(epoch, logs, seconds)
-            if tb:
-                tb.log_epoch(epoch, logs)
-            _save(control, model, epoch, steps, {"history": history})
-            if control.should_stop and epoch < tcfg.epochs:
-                raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
+            control.end_epoch(epoch, tcfg.epochs, logs, elapsed + time.perf_counter() - t0, history, reporter,
+                              lambda: _save(control, model, epoch, steps, {"history": history}), tb)
     finally:
         reporter.close()
         if tb:
@@ -394,12 +388,8 @@ def _fit_keras(model, config, splits, reporter, control: TrainingControl, settin
                 path = _save(control, model, epoch, first + steps_cb.done, {"history": history})
                 raise control.interrupted(epoch, first + steps_cb.done, path)
             logs = _ordered({k: v[-1] for k, v in result.history.items()})
-            seconds = time.perf_counter() - t0
-            history.append({"epoch": epoch, **logs, "seconds": seconds})
-            reporter.epoch_end(epoch, logs, seconds)
-            _save(control, model, epoch, steps, {"history": history})
-            if control.should_stop and epoch < tcfg.epochs:
-                raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
+            control.end_epoch(epoch, tcfg.epochs, logs, time.perf_counter() - t0, history, reporter,
+                              lambda: _save(control, model, epoch, steps, {"history": history}))
     finally:
         reporter.close()
     return history

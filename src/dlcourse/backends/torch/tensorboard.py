@@ -32,6 +32,8 @@ import numpy as np
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
+from dlcourse.evaluation.tensorboard import epoch_scalars
+
 
 class TensorBoardLogger:
     """Write per-epoch scalars (and the model graph) as TensorBoard event files.
@@ -54,11 +56,9 @@ class TensorBoardLogger:
         ``train/epoch_<name>``; ``epoch`` and ``seconds`` are skipped. The step
         written is ``epoch - 1``, as Keras writes it.
         """
-        for key, value in logs.items():
-            if key in ("epoch", "seconds") or value is None:
-                continue
-            writer, name = (self.validation, key[4:]) if key.startswith("val_") else (self.train, key)
-            writer.add_scalar(f"epoch_{name}", float(value), global_step=int(epoch) - 1)
+        writers = {"train": self.train, "validation": self.validation}
+        for folder, tag, value in epoch_scalars(logs):
+            writers[folder].add_scalar(tag, value, global_step=int(epoch) - 1)
         self.train.flush()
         self.validation.flush()
 

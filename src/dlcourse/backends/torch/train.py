@@ -166,14 +166,9 @@ def fit(model: nn.Module, config, splits, reporter, control: TrainingControl | N
                 out_v = _outputs(model, xv)
                 val = _epoch_logs(metrics, out_v, yv, float(loss_fn(out_v, yv)) * len(xv))
                 logs.update({f"val_{k}": v for k, v in val.items()})
-            seconds = elapsed + time.perf_counter() - t0
-            history.append({"epoch": epoch, **logs, "seconds": seconds})
-            reporter.epoch_end(epoch, logs, seconds)
-            if tb:
-                tb.log_epoch(epoch, logs)
-            _save(control, model, optimizer, scheduler, epoch, steps, {"history": history})
-            if control.should_stop and epoch < tcfg.epochs:
-                raise control.interrupted(epoch + 1, 0, control.last_checkpoint)
+            control.end_epoch(epoch, tcfg.epochs, logs, elapsed + time.perf_counter() - t0, history, reporter,
+                              lambda: _save(control, model, optimizer, scheduler, epoch, steps, {"history": history}),
+                              tb)
     finally:
         reporter.close()
         if tb:
