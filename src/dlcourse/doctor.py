@@ -17,7 +17,7 @@ from importlib import metadata
 OK, WARN, FAIL = "ok", "warning", "error"
 
 CORE = ("numpy", "scikit-learn", "pandas", "matplotlib", "pillow", "pyyaml", "pydantic", "rich", "platformdirs")
-OPTIONAL = ("jupytext", "nbclient", "tensorboard", "torchmetrics", "torchvision")
+OPTIONAL = ("jupytext", "nbclient", "tensorboard", "torchvision")
 
 # Runs in a fresh interpreter: import the framework, report devices, train one step.
 _PROBE = r"""

@@ -1,15 +1,17 @@
-"""Per-epoch metrics for the PyTorch loop, built on torchmetrics.
+"""Per-epoch metrics for the PyTorch loop: scikit-learn on what the epoch's batches produced.
 
 The keys match the Keras side (:mod:`dlcourse.backends.tensorflow.metrics`) and the
-final evaluation (:mod:`dlcourse.evaluation.metrics`, scikit-learn):
+final evaluation (:mod:`dlcourse.evaluation.metrics`, whose functions compute them):
 
 * classification: ``accuracy``, ``precision_macro``, ``recall_macro``, ``f1_macro``,
   ``precision_weighted``, ``recall_weighted``, ``f1_weighted``;
 * regression: ``mse``, ``rmse``, ``mae``, ``r2``.
 
 Macro averages skip the classes that appear neither in the labels nor in the
-predictions, and a 0/0 ratio counts as 0, as scikit-learn does with
-``zero_division=0``.
+predictions, and a 0/0 ratio counts as 0 (scikit-learn's ``zero_division=0``).
+Only the predicted classes (or the output values) are kept between batches, and
+the scores are computed once, by :meth:`EpochMetrics.compute`; no metrics library
+is imported on the PyTorch side (torchmetrics would add seconds to every start).
 
 Wiring in a loop::
 
@@ -24,10 +26,10 @@ Wiring in a loop::
 
 from __future__ import annotations
 
+import numpy as np
 import torch
-import torchmetrics
-from torchmetrics import classification as tmc
-from torchmetrics import regression as tmr
+
+from dlcourse.evaluation.metrics import classification_metrics, regression_metrics
 
 CLASSIFICATION_KEYS = ("accuracy", "precision_macro", "recall_macro", "f1_macro",
                        "precision_weighted", "recall_weighted", "f1_weighted")
@@ -49,21 +51,8 @@ class EpochMetrics:
         if task not in ("classification", "regression"):
             raise ValueError(f"task must be 'classification' or 'regression', got {task!r}")
         self.task, self.n_outputs = task, int(n_outputs)
-        if task == "classification":
-            k = max(self.n_outputs, 2)
-            metrics = {"accuracy": tmc.MulticlassAccuracy(num_classes=k, average="micro")}
-            for avg in ("macro", "weighted"):
-                metrics[f"precision_{avg}"] = tmc.MulticlassPrecision(num_classes=k, average=avg, zero_division=0)
-                metrics[f"recall_{avg}"] = tmc.MulticlassRecall(num_classes=k, average=avg, zero_division=0)
-                metrics[f"f1_{avg}"] = tmc.MulticlassF1Score(num_classes=k, average=avg, zero_division=0)
-            self.keys = CLASSIFICATION_KEYS
-        else:
-            metrics = {"mse": tmr.MeanSquaredError(num_outputs=1),
-                       "mae": tmr.MeanAbsoluteError(num_outputs=1),
-                       "r2": tmr.R2Score(multioutput="uniform_average")}
-            self.keys = REGRESSION_KEYS
-        self.collection = torchmetrics.MetricCollection(metrics, compute_groups=False)
-        self._seen = 0
+        self.keys = CLASSIFICATION_KEYS if task == "classification" else REGRESSION_KEYS
+        self.reset()
 
     @torch.no_grad()
     def update(self, outputs: torch.Tensor, y: torch.Tensor) -> None:
@@ -77,26 +66,20 @@ class EpochMetrics:
         if len(outputs) == 0:
             return
         if self.task == "classification":
-            self.collection.update(outputs.argmax(dim=1), y.long())
+            self._seen.append(outputs.argmax(dim=1).cpu().numpy())              # (b,) predicted classes
+            self._true.append(y.long().cpu().numpy())
         else:
-            pred = outputs.float().reshape(len(outputs), -1)
-            target = y.float().reshape(len(y), -1)
-            # MSE and MAE average over every element; R² per target, then the mean (scikit-learn's default).
-            self.collection["mse"].update(pred.reshape(-1), target.reshape(-1))
-            self.collection["mae"].update(pred.reshape(-1), target.reshape(-1))
-            self.collection["r2"].update(pred.squeeze(1) if pred.shape[1] == 1 else pred,
-                                         target.squeeze(1) if target.shape[1] == 1 else target)
-        self._seen += len(outputs)
+            self._seen.append(outputs.float().reshape(len(outputs), -1).cpu().numpy())   # (b, k)
+            self._true.append(y.float().reshape(len(y), -1).cpu().numpy())
 
     def compute(self) -> dict[str, float]:
         """The metrics over every batch added since the last :meth:`reset`, as plain floats."""
-        if self._seen == 0:
+        if not self._seen:
             return {}
-        values = {k: float(v) for k, v in self.collection.compute().items()}
-        if self.task == "regression":
-            values["rmse"] = values["mse"] ** 0.5
+        y, seen = np.concatenate(self._true), np.concatenate(self._seen)
+        values = classification_metrics(y, seen) if self.task == "classification" else regression_metrics(y, seen)
         return {k: values[k] for k in self.keys}
 
     def reset(self) -> None:
-        self.collection.reset()
-        self._seen = 0
+        self._seen: list[np.ndarray] = []
+        self._true: list[np.ndarray] = []
