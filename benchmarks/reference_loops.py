@@ -9,6 +9,12 @@ Run by ``bench_cpu.py``, one framework per process::
 
     python benchmarks/reference_loops.py torch --data DIR --epochs 5 --out result.json [--threads 1]
     python benchmarks/reference_loops.py tensorflow --data DIR --epochs 5 --out result.json [--threads 1]
+    python benchmarks/reference_loops.py tensorflow --loop function --data DIR --epochs 5 --out result.json
+
+For Keras there are two minimal loops: ``fit`` on the arrays (``--loop fit``, the default), and
+the smallest hand-written alternative (``--loop function``): a ``tf.function`` whose
+``tf.while_loop`` runs 256 mini-batches per call (gather, forward, loss, gradient, Keras' own
+``Adam.apply``) over the split held as one tensor.
 """
 
 from __future__ import annotations
@@ -104,6 +110,50 @@ def tensorflow_loop(args) -> None:
                  versions={"tensorflow": tf.__version__, "keras": keras.__version__})
 
 
+def tensorflow_function_loop(args) -> None:
+    """A hand-written ``tf.function`` loop over ``x (n, 784) float32`` in [0, 1] held as one tensor."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    clock = EpochClock(args, "reference_function", "tensorflow", args.batch_size or 32)
+    if args.threads:
+        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
+    keras.utils.set_random_seed(args.seed)
+    (xtr, ytr), (xte, yte) = load_arrays(args.data)
+    x = tf.constant(xtr.reshape(len(xtr), -1).astype(np.float32) / np.float32(255.0))    # (n, 784)
+    y = tf.constant(ytr.astype(np.int64))                                                 # (n,)
+    xt = xte.reshape(len(xte), -1).astype(np.float32) / np.float32(255.0)
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+    optimizer = keras.optimizers.Adam(1e-3)
+    optimizer.build(model.trainable_variables)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    n, bs, per_call = len(xtr), clock.batch_size, 256
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])
+    def run(idx):                                            # idx: (m,) rows, m <= per_call * bs
+        for i in tf.range((tf.shape(idx)[0] + bs - 1) // bs):
+            batch = idx[i * bs:(i + 1) * bs]
+            with tf.GradientTape() as tape:
+                loss = loss_fn(tf.gather(y, batch), model(tf.gather(x, batch), training=True))
+            optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        return loss
+
+    rng = np.random.default_rng(args.seed)
+    for _ in range(args.epochs):
+        clock.epoch_start()
+        order = rng.permutation(n)
+        for start in range(0, n, per_call * bs):
+            run(order[start:start + per_call * bs]).numpy()
+            clock.step()
+        clock.epoch_end(lambda: float((np.asarray(model(xt, training=False)).argmax(1) == yte).mean()))
+    clock.finish(n_train=n, n_test=len(xt), threads=tf.config.threading.get_intra_op_parallelism_threads(),
+                 steps_per_call=per_call, versions={"tensorflow": tf.__version__, "keras": keras.__version__})
+
+
 def main(argv=None) -> int:
     parser = worker_parser("A minimal in-memory training loop, timed.")
     parser.add_argument("framework", choices=["torch", "tensorflow"])
@@ -112,8 +162,15 @@ def main(argv=None) -> int:
     parser.add_argument("--adam", choices=["default", "foreach", "fused"], default="default", help="torch only")
     parser.add_argument("--spe", type=int, default=0, help="Keras steps_per_execution (0: Keras' default)")
     parser.add_argument("--jit", choices=["auto", "on", "off"], default="auto", help="Keras jit_compile")
+    parser.add_argument("--loop", choices=["fit", "function"], default="fit",
+                        help="Keras only: model.fit, or a hand-written tf.function loop")
     args = parser.parse_args(argv)
-    (torch_loop if args.framework == "torch" else tensorflow_loop)(args)
+    if args.framework == "torch":
+        torch_loop(args)
+    elif args.loop == "function":
+        tensorflow_function_loop(args)
+    else:
+        tensorflow_loop(args)
     return 0
 
 
