@@ -66,24 +66,36 @@ def torch_loop(args) -> None:
                  versions={"torch": torch.__version__})
 
 
-def tensorflow_loop(args) -> None:
-    """``model.fit`` on ``x (n, 784) float32`` in [0, 1], no metric, no progress bar; ``--spe`` sets steps_per_execution."""
+def _keras_setup(args, name: str):
+    """Threads, seed, data and the course's model for a Keras reference loop.
+
+    Returns ``(clock, x (n, 784) float32 in [0, 1], y (n,) int64, xt, yte, model)``.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import keras
     import numpy as np
     import tensorflow as tf
 
-    clock = EpochClock(args, "reference", "tensorflow", args.batch_size or 32)
+    clock = EpochClock(args, name, "tensorflow", args.batch_size or 32)
     if args.threads:
         tf.config.threading.set_intra_op_parallelism_threads(args.threads)
         tf.config.threading.set_inter_op_parallelism_threads(args.threads)
     keras.utils.set_random_seed(args.seed)
     (xtr, ytr), (xte, yte) = load_arrays(args.data)
     x = xtr.reshape(len(xtr), -1).astype(np.float32) / np.float32(255.0)
-    y = ytr.astype(np.int64)
     xt = xte.reshape(len(xte), -1).astype(np.float32) / np.float32(255.0)
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+    return clock, x, ytr.astype(np.int64), xt, yte, model
+
+
+def tensorflow_loop(args) -> None:
+    """``model.fit`` on ``x (n, 784) float32`` in [0, 1], no metric, no progress bar; ``--spe`` sets steps_per_execution."""
+    clock, x, y, xt, yte, model = _keras_setup(args, "reference")
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
     compile_kwargs = {}
     if args.spe:
         compile_kwargs["steps_per_execution"] = args.spe
@@ -112,26 +124,16 @@ def tensorflow_loop(args) -> None:
 
 def tensorflow_function_loop(args) -> None:
     """A hand-written ``tf.function`` loop over ``x (n, 784) float32`` in [0, 1] held as one tensor."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    clock, x_np, y_np, xt, yte, model = _keras_setup(args, "reference_function")
     import keras
     import numpy as np
     import tensorflow as tf
 
-    clock = EpochClock(args, "reference_function", "tensorflow", args.batch_size or 32)
-    if args.threads:
-        tf.config.threading.set_intra_op_parallelism_threads(args.threads)
-        tf.config.threading.set_inter_op_parallelism_threads(args.threads)
-    keras.utils.set_random_seed(args.seed)
-    (xtr, ytr), (xte, yte) = load_arrays(args.data)
-    x = tf.constant(xtr.reshape(len(xtr), -1).astype(np.float32) / np.float32(255.0))    # (n, 784)
-    y = tf.constant(ytr.astype(np.int64))                                                 # (n,)
-    xt = xte.reshape(len(xte), -1).astype(np.float32) / np.float32(255.0)
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+    x, y = tf.constant(x_np), tf.constant(y_np)              # (n, 784) float32, (n,) int64
     optimizer = keras.optimizers.Adam(1e-3)
     optimizer.build(model.trainable_variables)
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    n, bs, per_call = len(xtr), clock.batch_size, 256
+    n, bs, per_call = len(x_np), clock.batch_size, 256
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.int64)])
     def run(idx):                                            # idx: (m,) rows, m <= per_call * bs
