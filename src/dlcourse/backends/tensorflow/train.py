@@ -195,8 +195,7 @@ class _CompiledSteps:
         self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
         optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
-        self.fused = fused_apply(optimizer)
-        self.apply = self.fused or optimizer.apply
+        self.apply = fused_apply(optimizer) or optimizer.apply
         # XLA compiles one step (the loop's shapes vary from call to call); autograph off: the loop
         # is an explicit tf.while_loop, and tracing skips converting Keras' code.
         self.step = tf.function(self._step, jit_compile=True, autograph=False) if jit_compile else self._step
@@ -208,7 +207,7 @@ class _CompiledSteps:
         return int(done), losses.numpy(), outputs.numpy()
 
     def _step(self, batch):
-        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k))``."""
+        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k), loss is finite)``."""
         model = self.model
         xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)  # (b, *shape), (b,) or (b, k)
         with tf.GradientTape() as tape:
