@@ -54,13 +54,13 @@ def execution_settings(config, n_train: int) -> dict:
     """
     rt = config.runtime
     steps = steps_per_epoch(n_train, config.training.batch_size)
+    compiled = rt.fast_path and not config.data.augment
     if rt.steps_per_execution != "auto":
         spe = rt.steps_per_execution
-    else:
-        spe = max(1, min(steps, 2048 // config.training.batch_size)) if rt.fast_path else 1
-    compiled = rt.fast_path and not config.data.augment
-    if compiled and rt.steps_per_execution == "auto":          # a call per 8192 rows: progress 3-10 times a second
-        spe = max(1, min(steps, 8192 // config.training.batch_size))
+    elif not rt.fast_path:
+        spe = 1
+    else:                       # rows per call; the compiled loop reports progress 3-10 times a second
+        spe = max(1, min(steps, (8192 if compiled else 2048) // config.training.batch_size))
     settings = {"loop": KERAS_FIT, "steps_per_execution": int(spe),
                 "jit_compile": rt.jit_compile if rt.fast_path else "auto", "eval_batch_size": 4096}
     if not rt.fast_path:
