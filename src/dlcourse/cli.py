@@ -13,6 +13,7 @@ import os
 import sys
 
 from dlcourse import __version__
+from dlcourse.frameworks import NAMES as FRAMEWORKS
 
 # Feature areas that contribute sub-commands (each module: register(subparsers)).
 EXTENSIONS = (
@@ -29,7 +30,7 @@ def _add_train(sub) -> None:
     p.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run from its newest checkpoint")
     p.add_argument("--recipe", help="apply a named training recipe before --set (fast: reach the course's "
                                     "accuracy in a fraction of its time)")
-    p.add_argument("--framework", "-f", choices=["torch", "tensorflow"], help="framework (default: the config's)")
+    p.add_argument("--framework", "-f", choices=FRAMEWORKS, help="framework (default: the config's)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value, e.g. --set training.epochs=5 (repeatable)")
     p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"),
@@ -83,7 +84,7 @@ def _add_demo(sub) -> None:
                        description="Train the classification and regression examples in PyTorch and in "
                                    "TensorFlow/Keras (each in its own process) and print one side-by-side table.")
     p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"))
-    p.add_argument("--frameworks", nargs="+", choices=["torch", "tensorflow"], default=["torch", "tensorflow"])
+    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     p.set_defaults(func=lambda a: __import__("dlcourse.training.demo", fromlist=["main"]).main(a))
 
 

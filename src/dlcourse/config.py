@@ -29,9 +29,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from dlcourse.errors import ConfigError, did_you_mean
+from dlcourse.frameworks import NAMES as FRAMEWORKS
+from dlcourse.models.layers import ACTIVATIONS, LAYER_TYPES, Dense, Layer, LayerTrace, trace  # noqa: F401  (the layer vocabulary)
 
-FRAMEWORKS = ("torch", "tensorflow")
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 INITIALIZERS = ("glorot_uniform", "glorot_normal", "he_uniform", "he_normal")
 
 
@@ -76,30 +76,6 @@ class DataConfig(_Strict):
 
 
 # ----------------------------------------------------------------------------- model
-class Flatten(_Strict):
-    """Flatten every axis but the batch axis: ``(n, *shape) -> (n, prod(shape))``."""
-
-    type: Literal["flatten"]
-
-
-class Dense(_Strict):
-    """Fully connected layer ``y = act(x W + b)``: ``(n, in) -> (n, units)``."""
-
-    type: Literal["dense"]
-    units: int = Field(gt=0, strict=True)
-    activation: Literal["relu", "tanh", "sigmoid", "gelu", "linear"] = "linear"
-
-
-class Dropout(_Strict):
-    """Dropout with probability ``rate`` of zeroing a unit during training."""
-
-    type: Literal["dropout"]
-    rate: float = Field(ge=0.0, lt=1.0)
-
-
-Layer = Annotated[Union[Flatten, Dense, Dropout], Field(discriminator="type")]
-
-
 class ModelSpec(_Strict):
     """A sequential model. The last layer outputs logits (classification) or values.
 
@@ -123,6 +99,11 @@ class ModelSpec(_Strict):
     @property
     def output_units(self) -> int:
         return self.layers[-1].units  # type: ignore[union-attr]
+
+    def trace(self, input_shape: tuple[int, ...]) -> list[LayerTrace]:
+        """Each layer's input and output shapes, weights and work for samples of ``input_shape``
+        (:func:`dlcourse.models.layers.trace`; a misfit raises a teaching :class:`ConfigError`)."""
+        return trace(self.layers, input_shape)
 
 
 # ----------------------------------------------------------------------------- optimizers
@@ -220,7 +201,7 @@ class ExperimentConfig(_Strict):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     task: Literal["classification", "regression"]
-    framework: Literal["torch", "tensorflow"] = "torch"
+    framework: Literal[FRAMEWORKS] = "torch"  # type: ignore[valid-type]  (dlcourse.frameworks.NAMES)
     seed: int = Field(0, ge=0, strict=True)
     data: DataConfig
     model: ModelSpec
@@ -409,7 +390,7 @@ def _sentence(exc: ValidationError, source: str) -> str:
     return f"{source}: {where}: {message[0].lower() + message[1:]}{got}."
 
 
-_TAG_VALUES = {"type": ("flatten", "dense", "dropout"), "name": ("sgd", "adam", "rmsprop")}
+_TAG_VALUES = {"type": tuple(LAYER_TYPES), "name": ("sgd", "adam", "rmsprop")}
 _TAGS = {tag for tags in _TAG_VALUES.values() for tag in tags}
 
 

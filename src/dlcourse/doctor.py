@@ -54,8 +54,8 @@ if len(sys.argv) > 2:
     rng = np.random.default_rng(0)
     x = rng.standard_normal((16, 4)).astype("float32"); y = (x[:, 0] > 0).astype("int64")
     model = backend.build_model(cfg.model, (4,), seed=0)
-    from dlcourse.training.progress import Reporter
-    hist = backend.fit(model, cfg, Splits(x, y, x[:0], y[:0], x, y), Reporter())
+    from dlcourse.training.loop import fit
+    hist = fit(backend, model, cfg, Splits(x, y, x[:0], y[:0], x, y))
     out["step_loss"] = hist[-1]["loss"]
 print("DOCTOR" + json.dumps(out))
 """
@@ -77,7 +77,9 @@ def _version(name: str) -> str | None:
 
 
 def probe_framework(name: str, train: bool, timeout: float = 180) -> Check:
-    label = "PyTorch" if name == "torch" else "TensorFlow"
+    from dlcourse.frameworks import label as framework_label
+
+    label = framework_label(name)
     install = f"pip install 'dlcourse[{name}]'"
     if _version(name) is None:
         return Check(label, WARN, "not installed", f"install it with: {install} (optional if you use the other one)")

@@ -1,14 +1,40 @@
-"""One contract that every backend passes: build, train, predict, save, reload, same predictions."""
+"""One contract that every backend passes: its typed interface, build, train, predict, save, reload."""
 
 from __future__ import annotations
+
+import inspect
 
 import numpy as np
 import pytest
 
 from dlcourse.backends import get_backend
+from dlcourse.backends.contract import BACKEND_FUNCTIONS, ENGINE_METHODS, Backend, StepEngine
 from dlcourse.config import validate_config
 from dlcourse.data.dataset import Splits
+from dlcourse.training.loop import fit
 from dlcourse.training.progress import Reporter
+
+
+def _parameters(function) -> list[str]:
+    return [p for p in inspect.signature(function).parameters if p != "self"]
+
+
+def test_backend_satisfies_the_typed_contract(framework):
+    """Every function of the Protocol exists with the Protocol's parameter names, and so does the engine."""
+    backend = get_backend(framework)
+    assert isinstance(backend, Backend) and backend.NAME == framework
+    for name in BACKEND_FUNCTIONS:
+        assert _parameters(getattr(backend, name)) == _parameters(getattr(Backend, name)), name
+    config = _config()
+    model = backend.build_model(config.model, (4, 3), seed=0)
+    x, y = np.zeros((8, 4, 3), np.float32), np.zeros(8, np.int64)
+    engine = backend.make_engine(model, config, x, y)
+    assert isinstance(engine, StepEngine) and engine.suffix.startswith(".")
+    for name in ENGINE_METHODS:
+        assert _parameters(getattr(engine, name)) == _parameters(getattr(StepEngine, name)), name
+    done, losses, outputs = engine.run(np.arange(8))
+    assert done == 1 and losses.shape == (1,) and losses.dtype == np.float32
+    assert outputs.shape == (8, 3) and outputs.dtype == np.float32
 
 
 def _config(task="classification", optimizer=None, epochs=2):
@@ -43,7 +69,7 @@ def test_backend_contract(framework, task, tmp_path):
     before = backend.predict(model, splits.x_test)
     assert before.shape == (16, 3 if task == "classification" else 1) and before.dtype == np.float32
 
-    history = backend.fit(model, config, splits, Reporter())
+    history = fit(backend, model, config, splits, Reporter())
     assert [h["epoch"] for h in history] == [1, 2]
     metric = "accuracy" if task == "classification" else "mae"
     for key in ("loss", metric, "val_loss", f"val_{metric}", "seconds"):
@@ -70,7 +96,9 @@ def test_weights_roundtrip_and_param_count(framework):
     for a, b in zip(backend.get_weights(model), new):
         np.testing.assert_array_equal(a, b)
     assert backend.count_params(model) == 12 * 16 + 16 + 16 * 3 + 3
-    assert sum(r["params"] for r in backend.layer_table(model, (4, 3))) == backend.count_params(model)
+    table = backend.layer_table(model)
+    assert len(table) == len(config.model.layers), "one row per spec layer"
+    assert [r["params"] for r in table] == [t.params for t in config.model.trace((4, 3))]
 
 
 def test_divergence_stops_with_one_sentence(framework):
@@ -81,5 +109,5 @@ def test_divergence_stops_with_one_sentence(framework):
     splits = _splits("regression")
     splits.y_train = splits.y_train * 1e6
     model = backend.build_model(config.model, (4, 3), seed=0)
-    with pytest.raises(TrainingDiverged, match=r"at epoch \d+, steps? [\d-]+ \(learning rate 1000000.0\)"):
-        backend.fit(model, config, splits, Reporter())
+    with pytest.raises(TrainingDiverged, match=r"at epoch \d+, step \d+ \(learning rate 1000000.0\)"):
+        fit(backend, model, config, splits, Reporter())

@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dlcourse.data.augment import AugmentSpec, augment_with
+from dlcourse.data.augment import AugmentSpec
 from dlcourse.errors import UserError
 
 SPEC = "shift=0.1,rotation=15,zoom=0.1,flip,noise=0.05,erasing=0.5,crop=1"
+
+
+def augment_with(framework, x, spec, seed=0):
+    """Each backend's ``augment_batch``, reached through the registry as the CLI reaches it."""
+    from dlcourse.backends import get_backend
+
+    return get_backend(framework).augment_batch(x, spec, seed)
 
 
 def arrays(shape=(8, 8), n=50):

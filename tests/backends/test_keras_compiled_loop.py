@@ -1,4 +1,4 @@
-"""Keras' fast path (a compiled in-graph loop, fused Adam) computes what ``model.fit`` computes."""
+"""Keras' step engine (a compiled in-graph loop, fused Adam) computes what Keras' own ``train_on_batch`` computes."""
 
 from __future__ import annotations
 
@@ -40,34 +40,57 @@ def _splits(task: str) -> Splits:
 
 
 def _train(task: str, optimizer: dict, fast: bool, schedule: dict | None = None, jit: bool = False):
+    """Train through the shared epoch loop; returns ``(model, history, execution settings)``."""
     from dlcourse.backends import get_backend
+    from dlcourse.training.loop import fit
 
     backend = get_backend("tensorflow")
     config = _config(task, optimizer, fast, schedule, jit)
     backend.setup_runtime(config.seed, 1, True)
     model = backend.build_model(config.model, (3, 2), seed=config.seed)
-    history = backend.fit(model, config, _splits(task), Reporter())
-    return model, history, backend.execution_settings(config, 70)
+    history = fit(backend, model, config, _splits(task), Reporter())
+    return model, history, backend.execution_settings(config, (70, 3, 2))
+
+
+def _keras_own_steps(task: str, optimizer: dict, schedule: dict | None = None):
+    """The same epochs with Keras' own ``train_on_batch``, batch by batch in the loop's order."""
+    from dlcourse.backends import get_backend
+    from dlcourse.backends.tensorflow.engine import compile_model
+    from dlcourse.data.batches import epoch_order, targets
+
+    backend = get_backend("tensorflow")
+    config = _config(task, optimizer, False, schedule)
+    backend.setup_runtime(config.seed, 1, True)
+    model = backend.build_model(config.model, (3, 2), seed=config.seed)
+    compile_model(model, config, steps=6)
+    splits = _splits(task)
+    y = targets(splits.y_train, task)
+    for epoch in range(1, 4):
+        order = epoch_order(config.seed, epoch, 70)
+        for i in range(0, 70, 12):
+            model.train_on_batch(splits.x_train[order[i:i + 12]], y[order[i:i + 12]])
+    return model
 
 
 @pytest.mark.parametrize("optimizer", sorted(OPTIMIZERS))
 @pytest.mark.parametrize("task", ["classification", "regression"])
-def test_compiled_loop_matches_keras_fit(task, optimizer):
+def test_compiled_loop_matches_keras_own_steps(task, optimizer):
     fast_model, fast_hist, fast_settings = _train(task, OPTIMIZERS[optimizer], fast=True)
-    fit_model, fit_hist, fit_settings = _train(task, OPTIMIZERS[optimizer], fast=False)
-    assert fast_settings["loop"].startswith("compiled loop") and fit_settings["loop"] == "keras fit"
+    plain_model, plain_hist, plain_settings = _train(task, OPTIMIZERS[optimizer], fast=False)
+    keras_model = _keras_own_steps(task, OPTIMIZERS[optimizer])
+    assert fast_settings["steps_per_call"] == 6 and plain_settings["steps_per_call"] == 1
     assert fast_settings["optimizer_kernel"] == ("fused ResourceApplyAdam" if optimizer == "adam"
                                                  else "keras optimizer.apply")
-
-    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
-    assert fast_model.optimizer.iterations.numpy() == fit_model.optimizer.iterations.numpy() == 3 * 6
-    for a, b in zip(fast_model.optimizer.variables, fit_model.optimizer.variables):
-        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-5)
-
-    assert [list(h) for h in fast_hist] == [list(h) for h in fit_hist], "same keys in the same order"
-    for fast_row, fit_row in zip(fast_hist, fit_hist):
-        for key, value in fit_row.items():
+    assert plain_settings["optimizer_kernel"] == "keras optimizer.apply"
+    for model in (fast_model, plain_model):
+        for a, b in zip(model.get_weights(), keras_model.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
+        assert model.optimizer.iterations.numpy() == keras_model.optimizer.iterations.numpy() == 3 * 6
+        for a, b in zip(model.optimizer.variables, keras_model.optimizer.variables):
+            np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=0, atol=1e-5)
+    assert [list(h) for h in fast_hist] == [list(h) for h in plain_hist], "same keys in the same order"
+    for fast_row, plain_row in zip(fast_hist, plain_hist):
+        for key, value in plain_row.items():
             if key != "seconds":
                 assert fast_row[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
 
@@ -75,18 +98,18 @@ def test_compiled_loop_matches_keras_fit(task, optimizer):
 def test_fused_adam_follows_a_learning_rate_schedule_like_keras():
     schedule = {"name": "cosine", "warmup_epochs": 0.5, "warmup_start": 0.1, "min_fraction": 0.0}
     fast_model, _, _ = _train("classification", OPTIMIZERS["adam"], True, schedule)
-    fit_model, _, _ = _train("classification", OPTIMIZERS["adam"], False, schedule)
-    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
+    keras_model = _keras_own_steps("classification", OPTIMIZERS["adam"], schedule)
+    for a, b in zip(fast_model.get_weights(), keras_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-5)
 
 
-def test_xla_compiled_steps_match_keras_fit():
+def test_xla_compiled_steps_match_keras_own_steps():
     fast_model, fast_hist, settings = _train("classification", OPTIMIZERS["adam"], True, jit=True)
-    fit_model, fit_hist, _ = _train("classification", OPTIMIZERS["adam"], False)
+    plain_model, plain_hist, _ = _train("classification", OPTIMIZERS["adam"], False)
     assert settings["jit_compile"] is True
-    for a, b in zip(fast_model.get_weights(), fit_model.get_weights()):
+    for a, b in zip(fast_model.get_weights(), plain_model.get_weights()):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-4)
-    assert fast_hist[-1]["loss"] == pytest.approx(fit_hist[-1]["loss"], rel=1e-4)
+    assert fast_hist[-1]["loss"] == pytest.approx(plain_hist[-1]["loss"], rel=1e-4)
 
 
 def test_fused_apply_only_for_plain_adam():

@@ -1,11 +1,11 @@
-"""Per-epoch metric objects of both backends agree with scikit-learn on the same predictions."""
+"""The one set of metric functions (epochs and final evaluation) agrees with scikit-learn, and both frameworks' epoch logs use it."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from dlcourse.evaluation.metrics import classification_metrics, regression_metrics
+from dlcourse.evaluation.metrics import classification_metrics, epoch_metrics, final_metrics, loss_value, regression_metrics
 
 # (y_true, y_pred, n_classes, hand-computed values checked on top of scikit-learn's)
 CASES = {
@@ -35,171 +35,98 @@ def _random_case(n=257, k=5, seed=1):
     return y, pred
 
 
-def _torch_values(task, n_out, outputs, y, batch=3):
-    import torch
+def _sklearn(y, pred) -> dict[str, float]:
+    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
 
-    from dlcourse.backends.torch.metrics import EpochMetrics
-
-    m = EpochMetrics(task, n_out)
-    for i in range(0, len(y), batch):
-        m.update(torch.as_tensor(outputs[i:i + batch]), torch.as_tensor(y[i:i + batch]))
-    return m, m.compute()
-
-
-def _keras_values(task, n_out, outputs, y, batch=3):
-    from dlcourse.backends.tensorflow.metrics import keras_metrics
-
-    metrics = keras_metrics(task, n_out)
-    for metric in metrics:
-        for i in range(0, len(y), batch):
-            metric.update_state(y[i:i + batch], outputs[i:i + batch])
-    return metrics, _results(metrics)
-
-
-def _results(metrics) -> dict[str, float]:
-    """``{name: value}`` of Keras metrics; a metric whose result is a dict gives several entries (as in fit's logs)."""
-    out = {}
-    for metric in metrics:
-        result = metric.result()
-        if isinstance(result, dict):
-            out.update({k: float(v) for k, v in result.items()})
-        else:
-            out[metric.name] = float(result)
+    out = {"accuracy": accuracy_score(y, pred)}
+    for avg in ("macro", "weighted"):
+        p, r, f, _ = precision_recall_fscore_support(y, pred, average=avg, zero_division=0)
+        out.update({f"precision_{avg}": p, f"recall_{avg}": r, f"f1_{avg}": f})
     return out
 
 
-def _frameworks():
-    return [pytest.param(_torch_values, id="torch"), pytest.param(_keras_values, id="tensorflow")]
-
-
-@pytest.mark.parametrize("values", _frameworks())
 @pytest.mark.parametrize("case", list(CASES))
-def test_classification_matches_sklearn(values, case):
-    pytest.importorskip("torch" if values is _torch_values else "keras")
+def test_classification_matches_sklearn_and_hand_values(case):
     y_true, y_pred, k, hand = CASES[case]
-    y = np.asarray(y_true, np.int64)
-    _, got = values("classification", k, _logits(y_pred, k), y)
-    expected = classification_metrics(y, np.asarray(y_pred))
+    got = classification_metrics(np.asarray(y_true), np.asarray(y_pred))
+    expected = _sklearn(y_true, y_pred)
     assert set(got) == set(expected)
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, abs=1e-6), key
+        assert got[key] == pytest.approx(value, abs=1e-12), key
     for key, value in hand.items():
-        assert got[key] == pytest.approx(value, abs=1e-6), key
+        assert got[key] == pytest.approx(value, abs=1e-12), key
+    # from logits, as the final evaluation reads a model's outputs
+    assert final_metrics("classification", np.asarray(y_true), _logits(y_pred, k)) == got
 
 
-@pytest.mark.parametrize("values", _frameworks())
-def test_classification_random_batches_and_reset(values):
-    pytest.importorskip("torch" if values is _torch_values else "keras")
-    y, pred = _random_case()
-    logits = _logits(list(pred), 5)
-    obj, got = values("classification", 5, logits, y, batch=32)
-    expected = classification_metrics(y, pred)
+@pytest.mark.parametrize("seed", range(5))
+def test_classification_random_cases_match_sklearn(seed):
+    y, pred = _random_case(n=50 + 97 * seed, k=2 + seed, seed=seed)
+    got, expected = classification_metrics(y, pred), _sklearn(y, pred)
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, abs=1e-6), key
-    # reset: the next epoch starts from zero
-    if values is _torch_values:
-        obj.reset()
-        assert obj.compute() == {}
-        obj.update(logits[:10], y[:10])
-        again = obj.compute()
-    else:
-        for metric in obj:
-            metric.reset_state()
-            metric.update_state(y[:10], logits[:10])
-        again = _results(obj)
-    first10 = classification_metrics(y[:10], pred[:10])
-    assert again["f1_macro"] == pytest.approx(first10["f1_macro"], abs=1e-6)
+        assert got[key] == pytest.approx(value, abs=1e-12), key
 
 
-@pytest.mark.parametrize("values", _frameworks())
 @pytest.mark.parametrize("k", [1, 3])
-def test_regression_matches_sklearn(values, k):
-    pytest.importorskip("torch" if values is _torch_values else "keras")
+def test_regression_matches_sklearn(k):
+    from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
+
     rng = np.random.default_rng(k)
     y = rng.normal(size=(101, k)).astype(np.float32)
     out = (y + 0.3 * rng.normal(size=y.shape)).astype(np.float32)
-    _, got = values("regression", k, out, y, batch=16)
-    expected = regression_metrics(y, out)
-    assert set(got) == set(expected) == {"mse", "rmse", "mae", "r2"}
-    for key, value in expected.items():
-        assert got[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
+    got = epoch_metrics("regression", y, out)
+    assert got["mse"] == pytest.approx(mean_squared_error(y, out)) and got["r2"] == pytest.approx(r2_score(y, out))
+    assert got["mae"] == pytest.approx(mean_absolute_error(y, out)) and got["rmse"] == pytest.approx(np.sqrt(got["mse"]))
 
 
 def test_regression_perfect_prediction_hand_values():
-    pytest.importorskip("torch")
     y = np.array([[1.0], [2.0], [4.0]], np.float32)
-    _, got = _torch_values("regression", 1, y.copy(), y)
-    assert got == pytest.approx({"mse": 0.0, "rmse": 0.0, "mae": 0.0, "r2": 1.0})
-    # all predictions off by 2: mse 4, mae 2
-    _, got = _torch_values("regression", 1, y + 2, y)
+    assert regression_metrics(y, y.copy()) == pytest.approx({"mse": 0.0, "rmse": 0.0, "mae": 0.0, "r2": 1.0})
+    got = regression_metrics(y, y + 2)                  # all predictions off by 2: mse 4, mae 2
     assert got["mse"] == pytest.approx(4.0) and got["mae"] == pytest.approx(2.0) and got["rmse"] == pytest.approx(2.0)
 
 
-@pytest.mark.slow
-def test_keras_fit_logs_match_sklearn_on_validation():
-    """Compiled into ``fit``, the val_* logs equal scikit-learn's metrics on the model's own predictions."""
-    keras = pytest.importorskip("keras")
-    from dlcourse.backends.tensorflow.metrics import keras_metrics
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(300, 6)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0.5).astype(np.int64)     # 3 classes
-    xv, yv = x[:90], y[:90]
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(3)])
-    model.compile(optimizer=keras.optimizers.Adam(0.01),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=keras_metrics("classification", 3))
-    hist = model.fit(x, y, epochs=2, batch_size=32, validation_data=(xv, yv), verbose=0).history
-    pred = np.asarray(model(xv, training=False)).argmax(axis=1)
-    expected = classification_metrics(yv, pred)
-    for key, value in expected.items():
-        assert hist[f"val_{key}"][-1] == pytest.approx(value, abs=1e-5), key
-        assert key in hist
-
-
-def test_torch_loop_style_epoch_matches_sklearn():
-    """Used as a training loop would (update per batch while training), the epoch values equal scikit-learn's."""
+def test_loss_value_matches_each_frameworks_loss():
+    """The validation loss the loop computes in NumPy equals PyTorch's and Keras' own losses."""
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(64, 5)).astype(np.float32)
+    y = rng.integers(0, 5, 64)
+    values, targets = rng.normal(size=(64, 2)).astype(np.float32), rng.normal(size=(64, 2)).astype(np.float32)
+    # by hand: -log softmax of the true class, averaged
+    p = np.exp(logits - logits.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    assert loss_value("classification", y, logits) == pytest.approx(-np.log(p[np.arange(64), y]).mean(), rel=1e-12)
+    assert loss_value("regression", targets, values) == pytest.approx(((values - targets) ** 2).mean(), rel=1e-6)
     torch = pytest.importorskip("torch")
-    from dlcourse.backends.torch.metrics import EpochMetrics
+    ce = torch.nn.functional.cross_entropy(torch.as_tensor(logits), torch.as_tensor(y))
+    assert loss_value("classification", y, logits) == pytest.approx(float(ce), rel=1e-6)
+    mse = torch.nn.functional.mse_loss(torch.as_tensor(values), torch.as_tensor(targets))
+    assert loss_value("regression", targets, values) == pytest.approx(float(mse), rel=1e-6)
 
-    torch.manual_seed(0)
-    x = torch.randn(200, 4)
-    y = (x[:, 0] + x[:, 1] > 0).long()
-    model = torch.nn.Linear(4, 2)
-    opt = torch.optim.SGD(model.parameters(), lr=0.1)
-    metrics = EpochMetrics("classification", 2)
-    preds = []
-    for i in range(0, 200, 32):
-        out = model(x[i:i + 32])
-        loss = torch.nn.functional.cross_entropy(out, y[i:i + 32])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        metrics.update(out.detach(), y[i:i + 32])
-        preds.append(out.detach().argmax(1))
-    got = metrics.compute()
-    expected = classification_metrics(y.numpy(), torch.cat(preds).numpy())
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_epoch_logs_are_the_final_metrics_of_the_same_predictions(framework, task):
+    """Validation logs of the shared loop, in either framework, equal the final metrics of the model's predictions."""
+    from dlcourse.backends import get_backend
+    from dlcourse.config import validate_config
+    from dlcourse.data.dataset import Splits
+    from dlcourse.training.loop import fit
+
+    backend = get_backend(framework)
+    config = validate_config({
+        "name": "m", "task": task, "seed": 1, "data": {"dataset": "digits" if task == "classification" else "linear"},
+        "model": {"layers": [{"type": "dense", "units": 8, "activation": "relu"},
+                             {"type": "dense", "units": 3 if task == "classification" else 1}]},
+        "optimizer": {"name": "adam", "lr": 0.01}, "training": {"epochs": 2, "batch_size": 16}})
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(120, 6)).astype(np.float32)
+    y = (x[:, :3].argmax(1) if task == "classification" else x[:, :1] * 2).astype(
+        np.int64 if task == "classification" else np.float32)
+    backend.setup_runtime(1, 1, True)
+    model = backend.build_model(config.model, (6,), seed=1)
+    history = fit(backend, model, config, Splits(x[:80], y[:80], x[80:], y[80:], x[:0], y[:0]))
+    out = backend.predict(model, x[80:])
+    expected = final_metrics(task, y[80:], out)
     for key, value in expected.items():
-        assert got[key] == pytest.approx(value, abs=1e-6), key
-
-
-@pytest.mark.slow
-def test_keras_model_saved_after_drop_custom_metrics_loads_in_plain_keras(tmp_path, cli):
-    keras = pytest.importorskip("keras")
-    import subprocess
-    import sys
-
-    from dlcourse.backends.tensorflow.metrics import drop_custom_metrics, keras_metrics
-
-    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-    model.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=keras_metrics("classification", 3))
-    model.fit(np.zeros((8, 4), np.float32), np.zeros(8, np.int64), verbose=0)
-    drop_custom_metrics(model)
-    assert [m.name for m in model._compile_config.config["metrics"]] == ["accuracy"]
-    model.save(tmp_path / "m.keras")
-    code = f"import keras; m = keras.saving.load_model({str(tmp_path / 'm.keras')!r}); print(m.compiled)"
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip().endswith("True")
+        assert history[-1][f"val_{key}"] == pytest.approx(value, abs=1e-9), key
+    assert history[-1]["val_loss"] == pytest.approx(loss_value(task, y[80:], out), rel=1e-9)

@@ -1,4 +1,4 @@
-"""Both backends write TensorBoard scalars that TensorBoard's own event reader loads, under the same tags."""
+"""The shared loop writes TensorBoard scalars that TensorBoard's own reader loads, under Keras' tags, for every backend."""
 
 from __future__ import annotations
 
@@ -7,81 +7,56 @@ import pytest
 
 from dlcourse.evaluation.tensorboard import has_graph, read_scalars
 
-# This file holds both frameworks in one process. TensorFlow is loaded before the
-# PyTorch writer: the writer then uses TensorFlow for its file I/O instead of
-# TensorBoard's stub, which TensorFlow's own summaries could not use afterwards.
-try:
-    import dlcourse.backends.tensorflow  # noqa: F401  (torch and torch._dynamo come first: conftest)
-except ImportError:
-    pass
+pytest.importorskip("tensorboard")
 
 
-def test_torch_logger_scalars_and_graph(tmp_path):
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("tensorboard")
-    from dlcourse.backends.torch.tensorboard import TensorBoardLogger
+def test_epoch_writer_scalars_in_the_keras_layout(tmp_path):
+    from dlcourse.training.tensorboard import EpochWriter
 
     history = [{"epoch": e, "loss": 1.0 / e, "accuracy": 0.5 + 0.1 * e, "val_loss": 1.5 / e,
                 "val_accuracy": 0.4 + 0.1 * e, "seconds": 0.2} for e in (1, 2, 3)]
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(4, 3))
-    with TensorBoardLogger(tmp_path / "tb") as tb:
-        tb.log_graph(model, np.zeros((1, 2, 2), np.float32))
-        for row in history:
-            tb.log_epoch(row["epoch"], row)
+    tb = EpochWriter(tmp_path / "tb")
+    for row in history:
+        tb.log_epoch(row["epoch"], row)
+    tb.close()
     scalars = read_scalars(tmp_path / "tb")
     assert set(scalars) == {"train", "validation"}
     assert set(scalars["train"]) == {"epoch_loss", "epoch_accuracy"}
     assert [s for s, _ in scalars["train"]["epoch_loss"]] == [0, 1, 2]
     assert [v for _, v in scalars["validation"]["epoch_accuracy"]] == pytest.approx([r["val_accuracy"] for r in history])
     assert [v for _, v in scalars["train"]["epoch_loss"]] == pytest.approx([r["loss"] for r in history])
-    assert has_graph(tmp_path / "tb")
-
-
-@pytest.mark.slow
-def test_keras_callback_scalars_match_history(tmp_path):
-    keras = pytest.importorskip("keras")
-    pytest.importorskip("tensorboard")
-    from dlcourse.backends.tensorflow.metrics import keras_metrics
-    from dlcourse.backends.tensorflow.tensorboard import tensorboard_callback
-
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(64, 1)).astype(np.float32)
-    y = (3 * x + 0.1 * rng.normal(size=x.shape)).astype(np.float32)
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=keras_metrics("regression", 1))
-    hist = model.fit(x, y, epochs=3, batch_size=16, validation_data=(x[:16], y[:16]), verbose=0,
-                     callbacks=[tensorboard_callback(tmp_path / "tb")]).history
-    scalars = read_scalars(tmp_path / "tb")
-    assert {"epoch_loss", "epoch_mse", "epoch_rmse", "epoch_mae", "epoch_r2"} <= set(scalars["train"])
-    assert [s for s, _ in scalars["train"]["epoch_loss"]] == [0, 1, 2]
-    assert [v for _, v in scalars["train"]["epoch_mae"]] == pytest.approx(hist["mae"], rel=1e-5)
-    assert [v for _, v in scalars["validation"]["epoch_r2"]] == pytest.approx(hist["val_r2"], rel=1e-5)
+    assert not has_graph(tmp_path / "tb")
 
 
 def test_read_scalars_of_empty_folder(tmp_path):
-    pytest.importorskip("tensorboard")
     assert read_scalars(tmp_path) == {}
     assert not has_graph(tmp_path)
 
 
-def test_keras_compiled_loop_writes_the_callback_layout(tmp_path):
-    pytest.importorskip("tensorboard")
-    tf = pytest.importorskip("tensorflow")
-    from dlcourse.backends.tensorflow.tensorboard import TensorBoardLogger
+@pytest.mark.slow
+def test_training_writes_history_and_graph(framework, tmp_path):
+    """Through the loop, each framework's run gets the history's values as scalars, and its engine's graph."""
+    from dlcourse.backends import get_backend
+    from dlcourse.config import validate_config
+    from dlcourse.data.dataset import Splits
+    from dlcourse.training.control import TrainingControl
+    from dlcourse.training.loop import fit
 
-    @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
-    def double(x):
-        return 2.0 * x
-
-    tb = TensorBoardLogger(tmp_path / "tb")
-    tb.log_graph(double, tf.TensorSpec([None], tf.float32))
-    tb.log_epoch(1, {"epoch": 1, "loss": 0.5, "accuracy": 0.8, "val_loss": 0.6, "seconds": 1.0})
-    tb.log_epoch(2, {"epoch": 2, "loss": 0.25, "accuracy": 0.9, "val_loss": 0.4, "seconds": 1.0})
-    tb.close()
+    backend = get_backend(framework)
+    config = validate_config({"name": "tb", "task": "regression", "data": {"dataset": "linear"},
+                              "model": {"layers": [{"type": "dense", "units": 1}]},
+                              "optimizer": {"name": "sgd", "lr": 0.05}, "training": {"epochs": 3, "batch_size": 16}})
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 1)).astype(np.float32)
+    y = (3 * x + 0.1 * rng.normal(size=x.shape)).astype(np.float32)
+    control = TrainingControl()
+    control.tensorboard = tmp_path / "tb"
+    model = backend.build_model(config.model, (1,), seed=0)
+    history = fit(backend, model, config, Splits(x[:48], y[:48], x[48:], y[48:], x[:0], y[:0]), control=control)
     scalars = read_scalars(tmp_path / "tb")
-    assert scalars["train"]["epoch_loss"] == [(0, 0.5), (1, 0.25)]
-    assert [v for _, v in scalars["train"]["epoch_accuracy"]] == pytest.approx([0.8, 0.9])
-    assert scalars["validation"]["epoch_loss"] == [(0, pytest.approx(0.6)), (1, pytest.approx(0.4))]
+    assert {"epoch_loss", "epoch_mse", "epoch_rmse", "epoch_mae", "epoch_r2"} <= set(scalars["train"])
+    assert [s for s, _ in scalars["train"]["epoch_loss"]] == [0, 1, 2]
+    assert [v for _, v in scalars["train"]["epoch_mae"]] == pytest.approx([h["mae"] for h in history], rel=1e-6)
+    assert [v for _, v in scalars["validation"]["epoch_r2"]] == pytest.approx([h["val_r2"] for h in history], rel=1e-6)
     assert "epoch_seconds" not in scalars["train"]
     assert has_graph(tmp_path / "tb")

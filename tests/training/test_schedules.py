@@ -7,7 +7,7 @@ import pytest
 
 from dlcourse.config import Schedule, load_config
 from dlcourse.training.recipes import RECIPES, recipe_overrides
-from dlcourse.training.schedules import learning_rate, schedule_steps
+from dlcourse.models.schedules import learning_rate, schedule_steps
 
 
 def test_cosine_warmup_shape():
@@ -34,7 +34,7 @@ def test_frameworks_follow_the_same_schedule(backend):
         torch = pytest.importorskip("torch")
         from dlcourse.backends.torch.optim import make_optimizer, make_scheduler
 
-        opt = make_optimizer(config.optimizer, [torch.nn.Parameter(torch.zeros(1))])
+        opt = make_optimizer(config, [torch.nn.Parameter(torch.zeros(1))])
         sched = make_scheduler(opt, config, steps)
         got = []
         for _ in expected:
@@ -45,7 +45,7 @@ def test_frameworks_follow_the_same_schedule(backend):
         pytest.importorskip("tensorflow")
         from dlcourse.backends.tensorflow.optim import make_optimizer
 
-        opt = make_optimizer(config.optimizer, config, steps)
+        opt = make_optimizer(config, steps)
         schedule = opt._learning_rate                       # the CosineDecay object behind the optimizer
         got = [float(schedule(s)) for s in range(len(expected))]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-9)

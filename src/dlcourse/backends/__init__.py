@@ -1,6 +1,7 @@
-"""Framework backends. Each mirrors the other's modules: ``models``, ``optim``, ``train``, ``io``, ``runtime``.
+"""Framework backends, one folder each with the same file names: ``models``, ``engine``, ``optim``, ``io``, ``data``, ``runtime``.
 
-Only the code under ``backends/<name>/`` imports a framework, and only when
+Each satisfies :class:`dlcourse.backends.contract.Backend`; :data:`dlcourse.frameworks.FRAMEWORKS`
+lists them. Only the code under ``backends/<name>/`` imports a framework, and only when
 :func:`get_backend` is called.
 """
 
@@ -12,27 +13,25 @@ import sys
 from types import ModuleType
 
 from dlcourse.errors import FrameworkNotInstalled, UserError, did_you_mean
-
-FRAMEWORKS = {"torch": "torch", "tensorflow": "tensorflow"}
-_INSTALL = {"torch": "pip install 'dlcourse[torch]'", "tensorflow": "pip install 'dlcourse[tensorflow]'"}
-_LABEL = {"torch": "PyTorch", "tensorflow": "TensorFlow"}
+from dlcourse.frameworks import FRAMEWORKS
 
 
 def is_installed(name: str) -> bool:
     """Whether the framework's package can be found, without importing it."""
-    return importlib.util.find_spec(FRAMEWORKS[name]) is not None
+    return importlib.util.find_spec(FRAMEWORKS[name].module) is not None
 
 
 def get_backend(name: str) -> ModuleType:
-    """Import and return ``dlcourse.backends.<name>``; a clear error if the framework is missing."""
+    """Import and return the backend of framework ``name``; a clear error if the framework is missing."""
     if name not in FRAMEWORKS:
         raise UserError(f"unknown framework '{name}'.{did_you_mean(name, FRAMEWORKS)}",
                         f"Use one of: {', '.join(FRAMEWORKS)}.")
+    info = FRAMEWORKS[name]
     if not is_installed(name):
-        raise FrameworkNotInstalled(f"{_LABEL[name]} is not installed in this Python ({sys.executable}).",
-                                    f"Install it with: {_INSTALL[name]}, or choose the other framework.")
+        raise FrameworkNotInstalled(f"{info.label} is not installed in this Python ({sys.executable}).",
+                                    f"Install it with: {info.install}, or choose the other framework.")
     if name == "torch" and "tensorflow" in sys.modules and "torch._dynamo" not in sys.modules:
         raise UserError("PyTorch must be imported before TensorFlow when both share a process "
                         "(the other order crashes when an optimizer is created).",
                         "Import torch and torch._dynamo first, or run each framework in its own process.")
-    return importlib.import_module(f"dlcourse.backends.{name}")
+    return importlib.import_module(info.backend)

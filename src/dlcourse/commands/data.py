@@ -9,6 +9,8 @@ import argparse
 import os
 import sys
 
+from dlcourse.frameworks import NAMES as FRAMEWORKS
+
 
 def _add_common(p, options: bool = True) -> None:
     p.add_argument("--data-dir", default=None,
@@ -54,7 +56,7 @@ def register(subparsers) -> None:
     q.add_argument("name")
     q.add_argument("--augment", "-a", default="shift=0.1,rotation=15,zoom=0.1",
                    help="augmentation spec, e.g. 'shift=0.1,rotation=15,zoom=0.1,flip,noise=0.05,erasing=0.25,crop=2'")
-    q.add_argument("--framework", "-f", choices=["torch", "tensorflow"], default="torch")
+    q.add_argument("--framework", "-f", choices=FRAMEWORKS, default="torch")
     q.add_argument("--out", default=None, help="PNG file to write (default: NAME-preview.png)")
     q.add_argument("--samples", "-n", type=int, default=10, help="originals shown (columns)")
     q.add_argument("--rows", type=int, default=3, help="augmented rows")
@@ -206,7 +208,8 @@ def _cmd_import(args) -> int:
 def _cmd_preview(args) -> int:
     import numpy as np
 
-    from dlcourse.data.augment import AugmentSpec, augment_with, image_layout, pick_examples, write_preview
+    from dlcourse.backends import get_backend
+    from dlcourse.data.augment import AugmentSpec, image_layout, pick_examples, write_preview
     from dlcourse.data.preprocessing import Scaler
     from dlcourse.errors import UserError
 
@@ -218,7 +221,8 @@ def _cmd_preview(args) -> int:
     idx = pick_examples(ds.y, args.samples, args.seed) if ds.task == "classification" else np.arange(args.samples)
     scaler = Scaler.fit(ds.x, "range", ds.value_range)
     x = scaler.transform(ds.x[idx])
-    rows = [(f"{args.framework} #{r + 1}", augment_with(args.framework, x, spec, seed=args.seed + r))
+    backend = get_backend(args.framework)
+    rows = [(f"{args.framework} #{r + 1}", backend.augment_batch(x, spec, seed=args.seed + r))
             for r in range(args.rows)]
     out = args.out or f"{args.name}-preview.png"
     described = ", ".join(f"{k}={v}" for k, v in spec.to_dict().items() if v) or "no augmentation"

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import sys
 
+from dlcourse.frameworks import NAMES as FRAMEWORKS
+
 
 def _runs_dir_default() -> str:
     return os.environ.get("DLCOURSE_RUNS_DIR", "runs")
@@ -52,7 +54,7 @@ def register(sub) -> None:
     p.add_argument("config")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--runs-dir", default=_runs_dir_default())
-    p.add_argument("--frameworks", nargs="+", choices=["torch", "tensorflow"], default=["torch", "tensorflow"])
+    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
     p.add_argument("--no-evaluate", action="store_true", help="skip the evaluation plots of each run")
     p.set_defaults(func=cmd_compare)
 

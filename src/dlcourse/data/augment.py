@@ -1,7 +1,7 @@
 """One framework-free augmentation spec, implemented natively by each backend.
 
-PyTorch: :mod:`torchvision.transforms.v2` (``dlcourse.backends.torch.data``);
-Keras: preprocessing layers (``dlcourse.backends.tensorflow.data``). Augmentation
+PyTorch: :mod:`torchvision.transforms.v2`; Keras: preprocessing layers (each backend's
+``augment_batch``, reached through :func:`dlcourse.backends.get_backend`). Augmentation
 is applied to the training split only, after scaling (images in [0, 1]).
 
 A spec is written ``shift=0.1,rotation=15,zoom=0.1,flip,noise=0.05,erasing=0.25,crop=2``
@@ -103,20 +103,6 @@ def image_layout(feature_shape: tuple[int, ...]) -> tuple[int, int, int]:
         return tuple(feature_shape)  # type: ignore[return-value]
     raise DataError(f"augmentation needs images of shape (h, w) or (h, w, 1|3), got samples of shape {feature_shape}.",
                     "Augment image datasets only (digits, mnist, cifar10, image_folder).")
-
-
-def augment_with(framework: str, x: np.ndarray, spec: AugmentSpec, seed: int = 0) -> np.ndarray:
-    """Apply ``spec`` once to each image of ``x: (n, h, w[, c]) float32`` with ``framework``'s native ops.
-
-    Returns the same shape, ``float32``.
-    """
-    if framework == "torch":
-        from dlcourse.backends.torch.data import augment_batch
-    elif framework == "tensorflow":
-        from dlcourse.backends.tensorflow.data import augment_batch
-    else:
-        raise UserError(f"unknown framework '{framework}', expected torch or tensorflow.")
-    return augment_batch(x, spec, seed)
 
 
 def pick_examples(y: np.ndarray, n: int, seed: int = 0) -> np.ndarray:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from dlcourse.errors import DlcourseError, RunFolderError, UserError, child_failure
 from dlcourse.evaluation import plots
+from dlcourse.frameworks import FRAMEWORKS
 
-LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
+LABELS = {name: f.label for name, f in FRAMEWORKS.items()}
 
 
 def run_child(args: list[str], log: Path, timeout: float | None = None) -> tuple[int, float, float]:

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from dlcourse.errors import RunFolderError
+from dlcourse.frameworks import FRAMEWORKS
 
-MODEL_FILES = {"torch": "model.pt", "tensorflow": "model.keras"}
+MODEL_FILES = {name: f.model_file for name, f in FRAMEWORKS.items()}
 
 
 @dataclass

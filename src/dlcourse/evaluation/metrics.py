@@ -12,15 +12,37 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """``y_true, y_pred: (n,)`` int class indices -> accuracy, macro and weighted precision/recall/F1."""
-    from sklearn.metrics import accuracy_score, precision_recall_fscore_support
+def confusion_counts(y_true: np.ndarray, y_pred: np.ndarray, k: int | None = None) -> np.ndarray:
+    """``(k, k)`` int64 counts, rows = true class, columns = predicted class (one NumPy ``bincount``)."""
+    y_true, y_pred = np.asarray(y_true, np.int64).ravel(), np.asarray(y_pred, np.int64).ravel()
+    k = int(k if k is not None else max(int(y_true.max(initial=0)), int(y_pred.max(initial=0))) + 1)
+    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
 
-    out = {"accuracy": float(accuracy_score(y_true, y_pred))}
-    for avg in ("macro", "weighted"):
-        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=avg, zero_division=0)
-        out.update({f"precision_{avg}": float(p), f"recall_{avg}": float(r), f"f1_{avg}": float(f)})
-    return out
+
+def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den`` with 0 where ``den`` is 0 (scikit-learn's ``zero_division=0``)."""
+    return np.divide(num, den, out=np.zeros(len(num), np.float64), where=den > 0)
+
+
+def classification_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """``y_true, y_pred: (n,)`` int class indices -> accuracy, macro and weighted precision/recall/F1.
+
+    Computed from one confusion matrix, with scikit-learn's definitions (``precision_recall_fscore_support``
+    with ``zero_division=0``; macro averages over the classes present in ``y_true`` or ``y_pred``;
+    weighted by each class's support); ``tests/backends/test_metrics.py`` checks them against it.
+    """
+    counts = confusion_counts(y_true, y_pred).astype(np.float64)
+    tp, support, predicted = np.diag(counts), counts.sum(axis=1), counts.sum(axis=0)
+    present = (support + predicted) > 0
+    precision, recall = _ratio(tp, predicted), _ratio(tp, support)
+    f1 = _ratio(2 * tp, support + predicted)
+    total = max(support.sum(), 1.0)
+    out = {"accuracy": float(tp.sum() / total)}
+    for name, values in (("precision", precision), ("recall", recall), ("f1", f1)):
+        out[f"{name}_macro"] = float(values[present].mean()) if present.any() else 0.0
+        out[f"{name}_weighted"] = float((values * support).sum() / total) if support.sum() else 0.0
+    return {k: out[k] for k in ("accuracy", "precision_macro", "recall_macro", "f1_macro",
+                                "precision_weighted", "recall_weighted", "f1_weighted")}
 
 
 def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -34,11 +56,30 @@ def regression_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, floa
             "r2": float(r2_score(y_true, y_pred))}
 
 
+def epoch_metrics(task: str, y_true: np.ndarray, seen: np.ndarray) -> dict[str, float]:
+    """The metrics of an epoch or a test: ``seen`` holds the predicted classes ``(n,)`` (classification)
+    or the output values ``(n, k)`` (regression)."""
+    if task == "classification":
+        return classification_metrics(np.asarray(y_true), seen)
+    return regression_metrics(y_true, seen)
+
+
 def final_metrics(task: str, y_true: np.ndarray, outputs: np.ndarray) -> dict[str, float]:
     """Metrics from the model's raw outputs (logits ``(n, k)`` or values ``(n, k)``)."""
+    return epoch_metrics(task, y_true, outputs.argmax(axis=1) if task == "classification" else outputs)
+
+
+def loss_value(task: str, y_true: np.ndarray, outputs: np.ndarray) -> float:
+    """The training loss, in float64: mean cross-entropy of logits ``(n, k)`` against labels ``(n,)``,
+    or mean squared error of values against targets ``(n, k)`` (both frameworks' ``mean`` reduction)."""
+    outputs = np.asarray(outputs, np.float64)
+    if len(outputs) == 0:
+        return float("nan")
     if task == "classification":
-        return classification_metrics(np.asarray(y_true), outputs.argmax(axis=1))
-    return regression_metrics(y_true, outputs)
+        shifted = outputs - outputs.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        return float(-log_probs[np.arange(len(outputs)), np.asarray(y_true, np.int64)].mean())
+    return float(np.mean((outputs - np.asarray(y_true, np.float64).reshape(outputs.shape)) ** 2))
 
 
 def classification_report(y_true: np.ndarray, logits: np.ndarray, classes: list[str] | None = None) -> dict:

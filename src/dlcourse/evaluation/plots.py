@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from dlcourse.frameworks import FRAMEWORKS
+
 FORMATS = ("png", "svg")
-FRAMEWORK_COLORS = {"torch": "#d62728", "tensorflow": "#1f77b4"}   # distinct when overlaid
-FRAMEWORK_LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
+FRAMEWORK_COLORS = {name: f.color for name, f in FRAMEWORKS.items()}   # distinct when overlaid
+FRAMEWORK_LABELS = {name: f.label for name, f in FRAMEWORKS.items()}
 
 
 def _pyplot():

@@ -20,36 +20,22 @@ def feature_shape_of(config) -> tuple[int, ...]:
     return tuple(load_dataset(config.data.dataset, config.data.options, seed=config.seed).feature_shape)
 
 
-def _spec_label(layer) -> str:
-    if layer.type == "dense":
-        act = "" if layer.activation == "linear" else f", {layer.activation}"
-        return f"dense({layer.units}{act})"
-    if layer.type == "dropout":
-        return f"dropout({layer.rate})"
-    return layer.type
-
-
-def _group_torch_rows(spec, rows: list[dict]) -> list[dict]:
-    """Merge PyTorch's separate activation modules into the dense layer they follow (one row per spec layer)."""
-    grouped, i = [], 0
-    for layer in spec.layers:
-        take = 2 if layer.type == "dense" and layer.activation != "linear" else 1
-        part = rows[i:i + take]
-        i += take
-        grouped.append({"layer": " + ".join(r["layer"].split(": ", 1)[-1] for r in part),
-                        "output_shape": part[-1]["output_shape"], "params": sum(r["params"] for r in part)})
-    return grouped
+def _shape(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(int(d)) for d in shape) + ")"
 
 
 def side_by_side(config, frameworks: tuple[str, ...] = ("tensorflow", "torch")) -> dict:
-    """Build ``config``'s model in each installed framework and line their layers up.
+    """The spec's layers (:mod:`dlcourse.models.layers`) with what each installed framework builds for them.
 
-    Returns ``{"input_shape", "frameworks", "rows": [{"spec", "<fw>_layer", "<fw>_shape", "<fw>_params"}],
-    "totals": {fw: int}}``. Both frameworks are imported in this process, PyTorch first.
+    Returns ``{"input_shape", "frameworks", "rows": [{"spec", "shape", "params", "multiply_adds",
+    "<fw>_layer", "<fw>_shape", "<fw>_params"}], "totals": {fw: int}, "spec_total": int}``: ``shape``
+    and ``params`` from the spec (channels-last), the ``<fw>_*`` columns as each framework reports
+    them (PyTorch's shapes are channels-first). Both frameworks are imported in this process, PyTorch first.
     """
     from dlcourse.backends import get_backend, is_installed
 
     shape = feature_shape_of(config)
+    trace = config.model.trace(shape)
     present = [f for f in frameworks if is_installed(f)]
     if "torch" in present:                       # PyTorch before TensorFlow in one process
         import torch  # noqa: F401
@@ -58,19 +44,20 @@ def side_by_side(config, frameworks: tuple[str, ...] = ("tensorflow", "torch")) 
     for fw in sorted(present, key=lambda f: f != "torch"):
         backend = get_backend(fw)
         model = backend.build_model(config.model, shape, seed=config.seed)
-        rows = backend.layer_table(model, shape)
-        tables[fw] = _group_torch_rows(config.model, rows) if fw == "torch" else rows
+        tables[fw] = backend.layer_table(model)
         totals[fw] = int(backend.count_params(model))
     out_rows = []
-    for i, layer in enumerate(config.model.layers):
-        row = {"spec": _spec_label(layer)}
+    for t in trace:
+        row = {"spec": t.layer.label(), "shape": _shape([None, *t.output_shape]), "params": t.params,
+               "multiply_adds": t.multiply_adds}
         for fw in present:
-            r = tables[fw][i] if i < len(tables[fw]) else {"layer": "-", "output_shape": [], "params": 0}
-            row.update({f"{fw}_layer": r["layer"].split(": ", 1)[-1],
-                        f"{fw}_shape": "(" + ", ".join("None" if d is None else str(int(d)) for d in r["output_shape"]) + ")",
+            r = tables[fw][t.index]
+            row.update({f"{fw}_layer": r["layer"], f"{fw}_shape": _shape(r["output_shape"]),
                         f"{fw}_params": int(r["params"])})
         out_rows.append(row)
-    return {"input_shape": list(shape), "frameworks": present, "rows": out_rows, "totals": totals}
+    return {"input_shape": list(shape), "frameworks": present, "rows": out_rows, "totals": totals,
+            "spec_total": int(sum(t.params for t in trace)),
+            "multiply_adds": int(sum(t.multiply_adds for t in trace))}
 
 
 def print_summary(config, table: dict, file=None) -> None:
@@ -78,21 +65,26 @@ def print_summary(config, table: dict, file=None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    labels = {"tensorflow": "Keras", "torch": "PyTorch"}
+    from dlcourse.frameworks import FRAMEWORKS
+
     t = Table(title=f"{config.name}: input (None, {', '.join(map(str, table['input_shape']))})")
     t.add_column("layer (config)")
+    t.add_column("output shape")
+    t.add_column("params", justify="right")
     for fw in table["frameworks"]:
-        t.add_column(f"{labels[fw]} layer")
+        t.add_column(f"{FRAMEWORKS[fw].short} layer")
         t.add_column("output shape")
         t.add_column("params", justify="right")
     for row in table["rows"]:
-        cells = [row["spec"]]
+        cells = [row["spec"], row["shape"], f"{row['params']:,}"]
         for fw in table["frameworks"]:
             cells += [row[f"{fw}_layer"], row[f"{fw}_shape"], f"{row[f'{fw}_params']:,}"]
         t.add_row(*cells)
     t.add_section()
-    t.add_row("total", *[c for fw in table["frameworks"] for c in ("", "", f"{table['totals'][fw]:,}")])
-    Console(file=file or sys.stdout, width=max(100, 40 * len(table["frameworks"]) + 30)).print(t)
-    totals = set(table["totals"].values())
-    if len(table["totals"]) > 1:
+    t.add_row("total", "", f"{table['spec_total']:,}",
+              *[c for fw in table["frameworks"] for c in ("", "", f"{table['totals'][fw]:,}")])
+    Console(file=file or sys.stdout, width=max(110, 45 * len(table["frameworks"]) + 60)).print(t)
+    print(f"{table['multiply_adds']:,} multiply-adds per sample (forward pass)", file=file)
+    totals = set(table["totals"].values()) | {table["spec_total"]}
+    if table["totals"]:
         print("parameter totals are equal" if len(totals) == 1 else "parameter totals DIFFER", file=file)

@@ -5,19 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def epoch_scalars(logs: dict[str, float]) -> list[tuple[str, str, float]]:
-    """``(folder, tag, value)`` for each entry of an epoch's logs, as Keras' ``TensorBoard`` callback
-    lays them out: ``val_<name>`` goes to ``validation/epoch_<name>``, the rest to
-    ``train/epoch_<name>``; ``epoch``, ``seconds`` and missing values are skipped."""
-    out = []
-    for key, value in logs.items():
-        if key in ("epoch", "seconds") or value is None:
-            continue
-        folder, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
-        out.append((folder, f"epoch_{name}", float(value)))
-    return out
-
-
 def read_scalars(log_dir: str | Path) -> dict[str, dict[str, list[tuple[int, float]]]]:
     """Scalars under ``log_dir``, per sub-folder (``train``, ``validation``) and tag.
 

@@ -14,9 +14,10 @@ import time
 from pathlib import Path
 
 from dlcourse.errors import DlcourseError, child_failure
+from dlcourse.frameworks import FRAMEWORKS
 
 EXAMPLES = (("classification", "digits_mlp"), ("regression", "linear_regression"))
-LABELS = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
+LABELS = {name: f.label for name, f in FRAMEWORKS.items()}
 
 
 def run_one(config: str, framework: str, runs_dir: str) -> dict:

@@ -45,20 +45,12 @@ def check_model_fits_data(config: ExperimentConfig, dataset) -> None:
 
 
 def check_layer_shapes(spec, feature_shape: tuple[int, ...]) -> None:
-    """Follow one sample's shape through the layers; a dense layer fed a non-flat input is named with both shapes.
+    """Follow one sample's shape through the layers (:func:`dlcourse.models.layers.trace`); the first layer
+    that cannot take its input raises a teaching :class:`ConfigError` naming its index and the shapes.
 
     ``feature_shape`` is one sample's shape, e.g. ``(8, 8)`` for the digits.
     """
-    shape = tuple(feature_shape)
-    for i, layer in enumerate(spec.layers):
-        if layer.type == "flatten":
-            shape = (int(np.prod(shape)),)
-        elif layer.type == "dense":
-            if len(shape) != 1:
-                raise ConfigError(f"model.layers.{i} (dense, {layer.units} units) receives samples of shape {shape} "
-                                  f"but needs flat vectors of shape ({int(np.prod(shape))},).",
-                                  f"Add {{type: flatten}} before it (at model.layers.{i}).")
-            shape = (layer.units,)
+    spec.trace(tuple(feature_shape))
 
 
 def _count_non_finite(what: str, arr: np.ndarray, dataset_name: str) -> None:
@@ -122,6 +114,7 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     from dlcourse.errors import TrainingDiverged
     from dlcourse.evaluation.metrics import final_metrics
     from dlcourse.training.control import TrainingControl, TrainingInterrupted
+    from dlcourse.training.loop import fit
     from dlcourse.training.progress import Reporter
 
     run = RunFolder.open(resume) if resume else None
@@ -146,7 +139,7 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         settings["threads_reason"] = why
         if not resume:
             run.write_config(config.to_dict())
-            settings["execution"] = backend.execution_settings(config, len(splits.x_train))
+            settings["execution"] = backend.execution_settings(config, splits.x_train.shape)
             run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
             run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
         run.mark("running")
@@ -154,9 +147,9 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         model = backend.build_model(config.model, dataset.feature_shape, seed=config.seed)
         if catch_signals:
             with control.catch_signals():
-                history = backend.fit(model, config, splits, reporter or Reporter(), control)
+                history = fit(backend, model, config, splits, reporter or Reporter(), control)
         else:
-            history = backend.fit(model, config, splits, reporter or Reporter(), control)
+            history = fit(backend, model, config, splits, reporter or Reporter(), control)
         seconds = sum(h["seconds"] for h in history) if resume else time.perf_counter() - t0
         outputs = backend.predict(model, splits.x_test)
         metrics = {"test": final_metrics(config.task, splits.y_test, outputs),

@@ -22,21 +22,13 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
-
 # Multiply-adds of one forward pass of a mini-batch above which all cores are used.
 PARALLEL_WORK = 5_000_000
 
 
 def forward_work(model_spec, feature_shape: tuple[int, ...], batch_size: int) -> int:
-    """Multiply-adds of the dense layers for one mini-batch's forward pass."""
-    width = int(np.prod(feature_shape))
-    total = 0
-    for layer in model_spec.layers:
-        if layer.type == "dense":
-            total += width * layer.units
-            width = layer.units
-    return total * batch_size
+    """Multiply-adds of one mini-batch's forward pass, every layer counted (:mod:`dlcourse.models.layers`)."""
+    return sum(t.multiply_adds for t in model_spec.trace(tuple(feature_shape))) * batch_size
 
 
 def resolve_threads(config, feature_shape: tuple[int, ...]) -> tuple[int, str]:

@@ -1,10 +1,15 @@
-"""TensorFlow/Keras backend: ``keras.Sequential`` models trained with ``compile``/``fit``, built from a framework-free spec."""
+"""TensorFlow/Keras backend: ``keras.Sequential`` models and a compiled step engine, built from the framework-free spec.
+
+Satisfies :class:`dlcourse.backends.contract.Backend`.
+"""
 
 from dlcourse.backends.tensorflow.runtime import setup_runtime, versions  # noqa: I001  (sets the environment first)
+from dlcourse.backends.tensorflow.data import augment_batch
+from dlcourse.backends.tensorflow.engine import execution_settings, make_engine, predict, train_on_batches
 from dlcourse.backends.tensorflow.io import load_model, save_model
 from dlcourse.backends.tensorflow.models import build_model, count_params, get_weights, layer_table, set_weights
-from dlcourse.backends.tensorflow.train import execution_settings, fit, predict, train_on_batches
 
 NAME = "tensorflow"
-__all__ = ["NAME", "build_model", "count_params", "execution_settings", "fit", "get_weights", "layer_table", "load_model", "predict",
-           "save_model", "set_weights", "setup_runtime", "train_on_batches", "versions"]
+__all__ = ["NAME", "augment_batch", "build_model", "count_params", "execution_settings", "get_weights", "layer_table",
+           "load_model", "make_engine", "predict", "save_model", "set_weights", "setup_runtime", "train_on_batches",
+           "versions"]

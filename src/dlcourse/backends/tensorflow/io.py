@@ -6,7 +6,6 @@ from pathlib import Path
 
 import keras
 
-from dlcourse.backends.tensorflow.metrics import drop_custom_metrics
 from dlcourse.errors import RunFolderError
 
 FILENAME = "model.keras"
@@ -14,12 +13,11 @@ FILENAME = "model.keras"
 
 def save_model(model, folder: Path) -> str:
     """Write ``folder/model.keras`` loadable by plain Keras (only built-in objects inside); returns the file name."""
-    drop_custom_metrics(model)
     model.save(Path(folder) / FILENAME)
     return FILENAME
 
 
-def load_model(folder: Path, config=None, input_shape=None):
+def load_model(folder: Path, config, input_shape: tuple[int, ...]):
     """Load ``folder/model.keras`` without allowing any Python code inside it to run (``safe_mode=True``)."""
     path = Path(folder) / FILENAME
     if not path.is_file():

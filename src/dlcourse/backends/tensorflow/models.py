@@ -1,64 +1,98 @@
-"""Build a ``keras.Sequential`` from a :class:`dlcourse.config.ModelSpec`."""
+"""Build a ``keras.Sequential`` from a :class:`dlcourse.config.ModelSpec`: one table entry per layer type.
+
+Keras' layout is the canonical one (:mod:`dlcourse.models.layers`): channels-last images,
+kernels ``(in, out)`` and ``(kh, kw, in, out)``, batch norm's biased moving variance; weights
+are copied as they are, layer after layer.
+"""
 
 from __future__ import annotations
+
+from typing import Callable
 
 import keras
 import numpy as np
 
-from dlcourse.models.init import initial_weights
+from dlcourse.models.layers import LayerTrace, initial_weights, pair
 
+
+def _act(name: str) -> str | None:
+    return None if name == "linear" else name
+
+
+def _pool(kind):
+    def build(t: LayerTrace, seed: int) -> list:
+        return [kind(pair(t.layer.pool_size), t.layer.strides(), padding="valid")]   # (n, h, w, c) -> (n, h', w', c)
+    return build
+
+
+#: type -> builder ``(trace, seed) -> Keras layers``; the layers of one spec layer, in order.
+BUILDERS: dict[str, Callable[[LayerTrace, int], list]] = {
+    "flatten": lambda t, seed: [keras.layers.Flatten()],                                  # (n, *shape) -> (n, prod)
+    "dense": lambda t, seed: [keras.layers.Dense(t.layer.units, activation=_act(t.layer.activation))],
+    "dropout": lambda t, seed: [keras.layers.Dropout(t.layer.rate, seed=seed + t.index)],
+    "activation": lambda t, seed: [keras.layers.Activation(t.layer.function)],
+    "conv2d": lambda t, seed: [keras.layers.Conv2D(                                          # (n, h, w, c) -> (n, h', w', f)
+        t.layer.filters, pair(t.layer.kernel_size), pair(t.layer.stride), padding=t.layer.padding,
+        activation=_act(t.layer.activation))],
+    "max_pool2d": _pool(keras.layers.MaxPooling2D),
+    "avg_pool2d": _pool(keras.layers.AveragePooling2D),
+    "global_avg_pool2d": lambda t, seed: [keras.layers.GlobalAveragePooling2D()],          # (n, h, w, c) -> (n, c)
+    "batch_norm": lambda t, seed: [keras.layers.BatchNormalization(momentum=t.layer.momentum, epsilon=t.layer.epsilon)],
+}
 
 
 def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequential:
-    """A ``keras.Sequential`` for inputs ``(n, *input_shape)`` float32; outputs ``(n, units)`` logits or values.
+    """A ``keras.Sequential`` for inputs ``(n, *input_shape)`` float32 (channels-last); outputs ``(n, units)``.
 
     Only built-in Keras layers are used, so the saved ``.keras`` file loads in plain Keras.
-    The initial weights come from :func:`dlcourse.models.init.initial_weights` (the same
-    values as the PyTorch backend's).
+    A grey image ``(h, w)`` reaching an image layer is reshaped to ``(h, w, 1)``. The initial
+    weights come from :func:`dlcourse.models.layers.initial_weights` (the same as PyTorch's).
     """
     keras.utils.set_random_seed(seed)
     layers = [keras.Input(shape=tuple(input_shape))]
-    shape = tuple(input_shape)
-    for i, layer in enumerate(spec.layers):
-        if layer.type == "flatten":
-            layers.append(keras.layers.Flatten())            # (n, *shape) -> (n, prod(shape))
-            shape = (int(np.prod(shape)),)
-        elif layer.type == "dense":
-            if len(shape) != 1:
-                from dlcourse.errors import ConfigError
-                raise ConfigError(f"model: a dense layer receives inputs of shape {shape}, it needs a flat vector.",
-                                  "Add {type: flatten} before the first dense layer.")
-            layers.append(keras.layers.Dense(                 # (n, in) -> (n, units)
-                layer.units,
-                activation=None if layer.activation == "linear" else layer.activation,
-            ))
-            shape = (layer.units,)
-        elif layer.type == "dropout":
-            layers.append(keras.layers.Dropout(layer.rate, seed=seed + i))
+    for t in spec.trace(input_shape):
+        if t.image_input is not None and t.image_input != t.input_shape:
+            layers.append(keras.layers.Reshape(t.image_input))                        # (n, h, w) -> (n, h, w, 1)
+        layers += BUILDERS[t.layer.type](t, seed)
     model = keras.Sequential(layers)
     set_weights(model, initial_weights(spec, input_shape, seed))
     return model
 
 
-def _dense(model) -> list:
-    return [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+def _weighted(model) -> list:
+    return [layer for layer in model.layers if layer.weights]
 
 
 def get_weights(model) -> list[np.ndarray]:
-    """Canonical layout: ``[kernel (in, out), bias (out,)]`` per dense layer."""
-    return [np.array(w) for layer in _dense(model) for w in layer.get_weights()]
+    """Every weight in the canonical layout, layer by layer (Keras' own order)."""
+    return [np.array(w) for layer in _weighted(model) for w in layer.get_weights()]
 
 
 def set_weights(model, weights: list[np.ndarray]) -> None:
-    for i, layer in enumerate(_dense(model)):
-        layer.set_weights([np.asarray(weights[2 * i]), np.asarray(weights[2 * i + 1])])
+    """Inverse of :func:`get_weights`."""
+    i = 0
+    for layer in _weighted(model):
+        n = len(layer.weights)
+        layer.set_weights([np.asarray(w) for w in weights[i:i + n]])
+        i += n
 
 
 def count_params(model) -> int:
+    """Every weight, moving statistics included (Keras' ``count_params``)."""
     return int(model.count_params())
 
 
-def layer_table(model, input_shape: tuple[int, ...]) -> list[dict]:
-    """``[{'layer', 'output_shape', 'params'}]`` for each Keras layer."""
-    return [{"layer": f"{layer.name}: {type(layer).__name__}", "output_shape": list(layer.output.shape),
-             "params": int(layer.count_params())} for layer in model.layers]
+def layer_table(model) -> list[dict]:
+    """One row per spec layer: ``{'layer': native layers, 'output_shape': [None, ...], 'params'}``.
+
+    A ``Reshape`` added for a grey image joins the row of the layer it feeds.
+    """
+    rows, pending = [], []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Reshape):
+            pending.append(layer)
+            continue
+        group, pending = [*pending, layer], []
+        rows.append({"layer": " + ".join(type(g).__name__ for g in group), "output_shape": list(layer.output.shape),
+                     "params": int(sum(g.count_params() for g in group))})
+    return rows

@@ -5,13 +5,13 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from dlcourse.training.schedules import schedule_steps
+from dlcourse.models.schedules import schedule_steps
 
 
 def _learning_rate(spec, config, steps_per_epoch: int | None):
     """The constant ``spec.lr``, or Keras' built-in ``CosineDecay`` (so plain Keras can reload the file)."""
-    schedule = config.training.schedule if config is not None else None
-    if schedule is None or schedule.name == "constant" or not steps_per_epoch:
+    schedule = config.training.schedule
+    if schedule.name == "constant" or not steps_per_epoch:
         return spec.lr
     warmup, decay = schedule_steps(schedule, config.training.epochs, steps_per_epoch)
     return keras.optimizers.schedules.CosineDecay(
@@ -19,8 +19,10 @@ def _learning_rate(spec, config, steps_per_epoch: int | None):
         warmup_target=spec.lr, warmup_steps=warmup)
 
 
-def make_optimizer(spec, config=None, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
-    """SGD, Adam or RMSprop with every hyper-parameter set explicitly from ``spec``."""
+def make_optimizer(config, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
+    """SGD, Adam or RMSprop with every hyper-parameter set explicitly from ``config.optimizer``;
+    the schedule needs ``steps_per_epoch`` (without it, the learning rate stays constant)."""
+    spec = config.optimizer
     lr = _learning_rate(spec, config, steps_per_epoch)
     if spec.name == "sgd":
         return keras.optimizers.SGD(learning_rate=lr, momentum=spec.momentum, nesterov=spec.nesterov)

@@ -1,10 +1,15 @@
-"""PyTorch backend: ``nn.Module`` models and an explicit training loop built from a framework-free spec."""
+"""PyTorch backend: ``nn.Sequential`` models and an explicit step engine, built from the framework-free spec.
 
+Satisfies :class:`dlcourse.backends.contract.Backend`.
+"""
+
+from dlcourse.backends.torch.data import augment_batch
+from dlcourse.backends.torch.engine import execution_settings, make_engine, predict, train_on_batches
 from dlcourse.backends.torch.io import load_model, save_model
 from dlcourse.backends.torch.models import build_model, count_params, get_weights, layer_table, set_weights
 from dlcourse.backends.torch.runtime import setup_runtime, versions
-from dlcourse.backends.torch.train import execution_settings, fit, predict, train_on_batches
 
 NAME = "torch"
-__all__ = ["NAME", "build_model", "count_params", "execution_settings", "fit", "get_weights", "layer_table", "load_model", "predict",
-           "save_model", "set_weights", "setup_runtime", "train_on_batches", "versions"]
+__all__ = ["NAME", "augment_batch", "build_model", "count_params", "execution_settings", "get_weights", "layer_table",
+           "load_model", "make_engine", "predict", "save_model", "set_weights", "setup_runtime", "train_on_batches",
+           "versions"]

@@ -88,7 +88,7 @@ class EpochPermutation(torch.utils.data.Sampler):
 
     def __iter__(self):
         self.epoch += 1
-        if self.order is not None:                       # e.g. dlcourse.training.batches.epoch_order
+        if self.order is not None:                       # e.g. dlcourse.data.batches.epoch_order
             return iter(np.asarray(self.order(self.epoch), dtype=np.int64).tolist())
         return iter(torch.randperm(self.n, generator=self.generator).tolist())
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from dlcourse.training.schedules import learning_rate
+from dlcourse.models.schedules import learning_rate
 
 
-def make_optimizer(spec, params, fast: bool = False) -> torch.optim.Optimizer:
-    """SGD, Adam or RMSprop with every hyper-parameter set explicitly from ``spec``.
+def make_optimizer(config, params) -> torch.optim.Optimizer:
+    """SGD, Adam or RMSprop for ``params``, every hyper-parameter set explicitly from ``config.optimizer``.
 
-    ``fast``: fused kernels (SGD, Adam) or multi-tensor ``foreach`` ones (RMSprop): same update, fewer kernel calls.
+    ``config.runtime.fast_path``: fused kernels (SGD, Adam) or multi-tensor ``foreach`` ones (RMSprop):
+    same update, fewer kernel calls.
     """
+    spec, fast = config.optimizer, config.runtime.fast_path
     kernel = {"fused": True} if fast and spec.name in ("sgd", "adam") else {"foreach": True} if fast else {}
     if spec.name == "sgd":
         return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov, **kernel)

@@ -1,0 +1,153 @@
+"""The Keras step engine: a compiled in-graph loop over tensors held in memory.
+
+The training split is one tensor; a ``tf.function`` runs ``steps_per_call`` mini-batches per
+call in a graph loop (gather, augment, forward, loss, gradient, update). With
+``runtime.fast_path`` Adam goes through one fused kernel per variable
+(:func:`~dlcourse.backends.tensorflow.optim.fused_apply`) and ``jit_compile: true`` compiles each
+step with XLA; without it, every step is Keras' own ``optimizer.apply``, one step per call.
+The same mathematics as ``model.train_on_batch`` (tested to 1e-5). The epoch loop
+(:mod:`dlcourse.training.loop`) decides the order and everything around the steps.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dlcourse.backends.tensorflow.optim import fused_apply, make_loss, make_optimizer
+from dlcourse.data.batches import steps_per_call, steps_per_epoch, targets
+
+SUFFIX = ".keras"
+
+
+def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
+    """The speed choices for ``config`` on a training split of ``train_shape = (n, *sample_shape)``.
+
+    ``steps_per_call``: mini-batches per compiled call (:func:`~dlcourse.data.batches.steps_per_call`:
+    fewer Python round trips; progress, stop requests and fault checks happen between calls).
+    ``optimizer_kernel``: Adam's fused kernel with ``fast_path``, else Keras' ``optimizer.apply``.
+    ``jit_compile``: XLA (``auto``: off, slower on a CPU for these models).
+    """
+    rt = config.runtime
+    work = sum(t.multiply_adds for t in config.model.trace(tuple(train_shape[1:])))
+    fused = rt.fast_path and config.optimizer.name == "adam"
+    return {"loop": "dlcourse epoch loop, compiled tf.function steps", "steps_per_call": steps_per_call(
+                config, int(train_shape[0]), work),
+            "data": "one float32 tensor in memory" + (", augmented per batch in the graph" if config.data.augment else ""),
+            "optimizer_kernel": "fused ResourceApplyAdam" if fused else "keras optimizer.apply",
+            "jit_compile": bool(rt.fast_path and rt.jit_compile is True), "eval_batch_size": 4096}
+
+
+def compile_model(model, config, steps: int | None = None) -> None:
+    """Attach the optimizer (with its schedule over ``steps`` per epoch) and the loss; no metrics."""
+    model.compile(optimizer=make_optimizer(config, steps), loss=make_loss(config.loss), jit_compile=False)
+
+
+class Engine:
+    """Optimizer steps on ``model`` over ``x: (n, *shape) float32``, ``y: (n,) int64 | (n, k) float32``
+    (see :class:`dlcourse.backends.contract.StepEngine`)."""
+
+    suffix = SUFFIX
+
+    def __init__(self, model, config, x: np.ndarray, y: np.ndarray):
+        settings = execution_settings(config, x.shape)
+        self.model, self.bs = model, int(config.training.batch_size)
+        compile_model(model, config, steps_per_epoch(len(x), self.bs))
+        self.loss_fn = model.loss
+        self.x = tf.constant(np.asarray(x, np.float32))      # (n, *shape)
+        self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
+        optimizer = model.optimizer
+        optimizer.build(model.trainable_variables)
+        fused = fused_apply(optimizer) if config.runtime.fast_path else None
+        self.apply = fused or optimizer.apply
+        self.augment = None
+        if config.data.augment:
+            from dlcourse.backends.tensorflow.data import batch_augmenter
+            self.augment = batch_augmenter(config.data.augment, tuple(x.shape[1:]), config.seed)
+            self.augment(self.x[:1])                         # creates its random state outside the graph
+        # XLA compiles one step (the loop's shapes vary from call to call); autograph off: the loop
+        # is an explicit tf.while_loop, and tracing skips converting Keras' code.
+        self.step = tf.function(self._step, jit_compile=True, autograph=False) if settings["jit_compile"] else self._step
+        self.function = tf.function(self._steps, reduce_retracing=True, autograph=False,
+                                    input_signature=[tf.TensorSpec([None], tf.int64)])
+
+    def run(self, idx: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        done, losses, outputs = self.function(tf.constant(idx, tf.int64))
+        return int(done), losses.numpy(), outputs.numpy()
+
+    def _step(self, batch):
+        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k), loss is finite)``."""
+        model = self.model
+        xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)  # (b, *shape), (b,) or (b, k)
+        if self.augment is not None:
+            xb = self.augment(xb)                             # same shape, one random draw per image
+        with tf.GradientTape() as tape:
+            out = model(xb, training=True)                   # (b, outputs)
+            loss = self.loss_fn(yb, out)                      # mean over the batch
+        finite = tf.math.is_finite(loss)
+
+        def update():
+            variables = model.trainable_variables
+            self.apply(tape.gradient(loss, variables), variables)
+            return tf.constant(True)
+
+        tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
+        return loss, out, finite
+
+    def _steps(self, idx):
+        bs = self.bs
+        count = (tf.shape(idx)[0] + bs - 1) // bs
+
+        def more(i, finite, losses, outputs):
+            return tf.logical_and(i < count, finite)
+
+        def body(i, finite, losses, outputs):
+            loss, out, finite = self.step(idx[i * bs:(i + 1) * bs])
+            return i + 1, finite, losses.write(i, loss), outputs.write(i, out)
+
+        done, _, losses, outputs = tf.while_loop(more, body, [
+            tf.constant(0), tf.constant(True), tf.TensorArray(tf.float32, size=0, dynamic_size=True),
+            tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)])
+        return done, losses.stack(), outputs.concat()
+
+    def save(self, path: Path) -> None:
+        self.model.save(path)
+
+    def load(self, path: Path) -> None:
+        saved = keras.saving.load_model(path, safe_mode=True)
+        self.model.set_weights(saved.get_weights())
+        for var, value in zip(self.model.optimizer.variables, saved.optimizer.variables):
+            var.assign(value)
+
+    def inject_nan(self) -> None:
+        var = self.model.trainable_variables[0]
+        value = np.array(var.numpy())
+        value.flat[0] = np.nan
+        var.assign(value)
+
+    def write_graph(self, log_dir: Path) -> None:
+        writer = tf.summary.create_file_writer(str(log_dir))
+        with writer.as_default():
+            tf.summary.graph(self.function.get_concrete_function(tf.TensorSpec([None], tf.int64)).graph)
+        writer.close()
+
+
+def make_engine(model, config, x: np.ndarray, y: np.ndarray) -> Engine:
+    return Engine(model, config, x, y)
+
+
+def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """``x: (n, *shape)`` float32 -> ``(n, outputs)`` float32 logits or values, inference mode."""
+    x = np.asarray(x, dtype=np.float32)
+    out = [np.asarray(model(x[i:i + batch_size], training=False)) for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+
+
+def train_on_batches(model, config, batches) -> list[float]:
+    """One optimizer step per ``(x, y)`` batch with Keras' own ``train_on_batch``, in order (parity tests)."""
+    compile_model(model, config)
+    return [float(np.ravel(model.train_on_batch(np.asarray(xb, np.float32), targets(yb, config.task)))[0])
+            for xb, yb in batches]
