@@ -1,19 +1,23 @@
 """CPU benchmark: the course's code, dlcourse, a minimal in-memory loop and the compute floor, side by side.
 
     .venv/bin/python benchmarks/bench_cpu.py [--data-dir DIR] [--epochs N] [--samples N]
-                                             [--json OUT] [--only torch|tensorflow]
+                                             [--json OUT] [--only torch|tensorflow] [--model mlp|cnn|both]
 
 On MNIST-shaped data (60 000 x 28 x 28 uint8; synthetic by default, real IDX files from
-``--data-dir``), each measured thing runs in its own process (never two frameworks in one):
+``--data-dir``), for two models (``--model``): the course's MLP (Flatten, Dense 128 relu,
+Dense 10) and the CNN of ``configs/mnist_cnn.yaml`` (conv 32, pool, conv 64, pool, dropout, dense
+10). Each measured thing runs in its own process (never two frameworks in one):
 
 - ``course``: the course's classification example of chapter 6.2, as written
-  (``course_torch.py``, ``course_keras.py``);
+  (``course_torch.py``, ``course_keras.py``); for the CNN, the same model written the course's
+  plain way (``course_cnn_torch.py``, ``course_cnn_keras.py``);
 - ``dlcourse``: ``run_experiment`` with the same model and hyper-parameters (``dlcourse_worker.py``);
 - ``reference``: a minimal in-memory loop (``reference_loops.py``), with the framework's default
   threads and with one thread; for Keras also a hand-written ``tf.function`` loop. The fastest
   reference is the one dlcourse is compared with;
-- ``floor``: the epoch's matmul FLOPs divided by the matmul throughput measured now (``floor.py``);
-- ``recipe fast``: dlcourse's time-to-accuracy recipe, when dlcourse offers one.
+- ``floor``: the epoch's product FLOPs divided by the throughput of those products measured now
+  (``floor.py``);
+- ``recipe fast`` (MLP): dlcourse's time-to-accuracy recipe, when dlcourse offers one.
 
 Seconds per epoch are the median of the epochs after the first (the warm-up). The table is
 printed with rich; everything, raw per-epoch numbers included, goes to the JSON file
@@ -38,9 +42,14 @@ sys.path.insert(0, str(HERE))
 from common import prepare_data, write_result  # noqa: E402
 
 FRAMEWORKS = ("torch", "tensorflow")
+MODELS = ("mlp", "cnn")
 LABEL = {"torch": "PyTorch", "tensorflow": "Keras"}
-COURSE_SCRIPT = {"torch": "course_torch.py", "tensorflow": "course_keras.py"}
-COURSE_BATCH = {"torch": 64, "tensorflow": 32}
+MODEL_TITLE = {"mlp": "MLP: Flatten, Dense 128 relu, Dense 10",
+               "cnn": "CNN (configs/mnist_cnn.yaml): conv 32 3x3, pool 2, conv 64 3x3, pool 2, dropout 0.5, dense 10"}
+COURSE_SCRIPT = {"mlp": {"torch": "course_torch.py", "tensorflow": "course_keras.py"},
+                 "cnn": {"torch": "course_cnn_torch.py", "tensorflow": "course_cnn_keras.py"}}
+COURSE_BATCH = {"mlp": {"torch": 64, "tensorflow": 32}, "cnn": {"torch": 64, "tensorflow": 64}}
+FLOOR_LIBS = {"mlp": ("numpy", "torch"), "cnn": ("torch", "tensorflow")}
 TARGET_SPEEDUP = {"torch": 7.0, "tensorflow": 3.5}
 TARGET_VS_REFERENCE = 1.3
 REFERENCE_LABEL = {"torch": "reference loop", "tensorflow": "reference, fit"}
@@ -150,22 +159,25 @@ def recipe_summary(recipe: dict, course_tta: dict) -> dict:
             "training": recipe.get("training"), "settings": recipe.get("settings")}
 
 
-def framework_block(fw: str, jobs: dict, floor: dict) -> dict:
-    """Ratios and time-to-accuracy for one framework."""
+def framework_block(fw: str, jobs: dict, floor: dict, model: str = "mlp") -> dict:
+    """Ratios and time-to-accuracy for one framework and one model (the fast recipe: MLP only)."""
     course, dl = (jobs.get(k, {}) for k in ("course", "dlcourse"))
     c, d = (x.get("seconds_per_epoch") for x in (course, dl))
     ref_key, r = best_reference(jobs)
-    batch = str(COURSE_BATCH[fw])
+    batch = str(COURSE_BATCH[model][fw])
     floor_s = floor.get("floor_seconds", {}).get(batch)
     tta = time_to_accuracy(course)
-    return {
+    block = {
         "floor_seconds": floor_s,
         "ratios": {"dlcourse_over_course": ratio(d, c), "course_over_dlcourse": ratio(c, d),
                    "dlcourse_over_reference": ratio(d, r), "dlcourse_over_floor": ratio(d, floor_s),
                    "course_over_floor": ratio(c, floor_s), "reference_over_floor": ratio(r, floor_s)},
         "reference": ref_key,
-        "time_to_accuracy": {"course": tta, "recipe_fast": recipe_summary(jobs.get("recipe_fast", {}), tta)},
+        "time_to_accuracy": {"course": tta},
     }
+    if model == "mlp":
+        block["time_to_accuracy"]["recipe_fast"] = recipe_summary(jobs.get("recipe_fast", {}), tta)
+    return block
 
 
 REFERENCES = ("reference", "reference_function")
@@ -192,11 +204,16 @@ def best_floor(floors: list[dict]) -> dict:
             if v["gflops"] > out["gflops"].get(b, 0):
                 out["gflops"][b], out["floor_seconds"][b] = v["gflops"], v["floor_seconds"]
         out["flops_per_epoch"] = f["flops_per_epoch"]
+        out.update({k: f[k] for k in ("step_flops_per_sample", "forward_multiply_adds_per_sample", "counting") if k in f})
     return out
 
 
 def targets(report: dict) -> list[dict]:
-    """The issue's targets, each with its measured value and whether it is met (None: not measurable)."""
+    """The issue's targets, each with its measured value and whether it is met (None: not measurable).
+
+    MLP: speed-up over the course code, ratio to the fastest reference, fast recipe, per framework;
+    CNN (when measured): ratio to the fastest reference, per framework; then ``dlcourse --help``.
+    """
     rows = []
     for fw, block in report["frameworks"].items():
         r = block["ratios"]
@@ -214,6 +231,11 @@ def targets(report: dict) -> list[dict]:
                      "measured": frac, "unit": "of course time",
                      "met": None if not rec.get("available") else bool(rec.get("reached") and frac is not None
                                                                           and frac <= TARGET_RECIPE_FRACTION)})
+    for fw, block in (report.get("cnn") or {}).get("frameworks", {}).items():
+        vr = block["ratios"]["dlcourse_over_reference"]
+        rows.append({"target": f"{LABEL[fw]} CNN: dlcourse within {TARGET_VS_REFERENCE}x of the fastest in-memory "
+                               f"reference loop ({block.get('reference') or 'none'})",
+                     "measured": vr, "unit": "x", "met": None if vr is None else vr <= TARGET_VS_REFERENCE})
     h = report["startup"].get("seconds")
     rows.append({"target": f"dlcourse --help under {TARGET_HELP_SECONDS} s", "measured": h, "unit": "s",
                  "met": None if h is None else h < TARGET_HELP_SECONDS})
@@ -225,27 +247,21 @@ def _f(value, fmt="{:.2f}", missing="-"):
     return missing if value is None else fmt.format(value)
 
 
-def print_report(report: dict) -> None:
-    from rich.console import Console
+def epoch_table(title: str, model: str, block: dict):
+    """The seconds-per-epoch table of one model; ``block`` holds its ``results`` and ``frameworks``."""
     from rich.table import Table
 
-    console = Console(width=max(160, Console().width))
-    meta = report["machine"]
-    console.print(f"[bold]CPU benchmark[/bold]  {meta['cpu_count']} cores, {meta['platform']}, "
-                  f"load average {meta['load_start'][0]:.2f} at start, {meta['load_end'][0]:.2f} at end; "
-                  f"data: {report['data']['source']}, {report['data']['n_train']} train / "
-                  f"{report['data']['n_test']} test; {report['settings']['epochs']} epochs")
-    table = Table(title="Seconds per epoch (median after a warm-up epoch)", title_justify="left")
+    table = Table(title=title, title_justify="left")
     for col, just in (("framework", "left"), ("what", "left"), ("batch", "right"), ("s/epoch", "right"),
                       ("samples/s", "right"), ("RSS MB", "right"), ("1st step s", "right"),
                       ("test acc", "right"), ("course÷this", "right"), ("this÷ref", "right"),
                       ("this÷floor", "right"), ("load", "right")):
         table.add_column(col, justify=just, no_wrap=True)
-    for fw, block in report["frameworks"].items():
-        jobs = report["results"][fw]
+    for fw, fblock in block["frameworks"].items():
+        jobs = block["results"][fw]
         ref = best_reference(jobs)[1]
         course = jobs.get("course", {}).get("seconds_per_epoch")
-        floor_s = block["floor_seconds"]
+        floor_s = fblock["floor_seconds"]
         for key, what in (("course", "course code"), ("dlcourse", "dlcourse"), ("reference", REFERENCE_LABEL[fw]),
                           ("reference_function", "reference, tf.function loop"),
                           ("reference_1thread", "reference, 1 thread")):
@@ -262,10 +278,49 @@ def print_report(report: dict) -> None:
                           _f(j.get("first_step_seconds"), "{:.1f}"), _f(acc, "{:.4f}"),
                           _f(ratio(course, s), "{:.1f}x"), _f(ratio(s, ref), "{:.2f}x"), _f(ratio(s, floor_s), "{:.1f}x"),
                           _f(j.get("load_before"), "{:.1f}"))
-        table.add_row(LABEL[fw], "compute floor", str(COURSE_BATCH[fw]),
+        table.add_row(LABEL[fw], "compute floor", str(COURSE_BATCH[model][fw]),
                       _f(floor_s, "{:.3f}"), "", "", "", "", _f(ratio(course, floor_s), "{:.1f}x"),
                       _f(ratio(floor_s, ref), "{:.2f}x"), "1.0x", "", end_section=True)
-    console.print(table)
+    return table
+
+
+def floor_note(floors: dict) -> str:
+    """One line on how the CNN floor was counted and measured: FLOPs per sample, GFLOP/s per framework and library."""
+    per_sample, parts = None, []
+    for fw, floor in floors.items():
+        per_sample = per_sample or floor.get("step_flops_per_sample")
+        for b, libs in floor.get("by_lib", {}).items():
+            measured = ", ".join(f"{lib} {v['gflops']:.1f} ({v['threads']} thr.)" for lib, v in libs.items())
+            parts.append(f"{LABEL[fw]} batch {b}: {measured} GFLOP/s")
+    return (f"CNN floor: {_f(per_sample, '{:,}')} FLOPs per sample and step (forward, weight gradients, input "
+            f"gradients but the first layer's; element-wise work left out); {'; '.join(parts) or 'not measured'}")
+
+
+def print_report(report: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=max(160, Console().width))
+    meta = report["machine"]
+    console.print(f"[bold]CPU benchmark[/bold]  {meta['cpu_count']} cores, {meta['platform']}, "
+                  f"load average {meta['load_start'][0]:.2f} at start, {meta['load_end'][0]:.2f} at end; "
+                  f"data: {report['data']['source']}, {report['data']['n_train']} train / "
+                  f"{report['data']['n_test']} test; {report['settings']['epochs']} epochs")
+    if report["frameworks"]:
+        console.print(epoch_table(f"Seconds per epoch (median after a warm-up epoch), {MODEL_TITLE['mlp']}",
+                                  "mlp", report))
+    cnn = report.get("cnn")
+    if cnn and cnn["frameworks"]:
+        console.print(epoch_table(f"Seconds per epoch (median after a warm-up epoch), {MODEL_TITLE['cnn']}",
+                                  "cnn", cnn))
+        console.print(floor_note(cnn["floor"]))
+    if report["frameworks"]:
+        print_time_to_accuracy(console, report)
+    print_targets(console, report)
+
+
+def print_time_to_accuracy(console, report: dict) -> None:
+    from rich.table import Table
 
     tta = Table(title="Time to the course's test accuracy (training seconds, evaluation excluded)", title_justify="left")
     for col in ("framework", "course acc", "reached at epoch", "course s", "recipe fast s", "recipe acc",
@@ -282,6 +337,10 @@ def print_report(report: dict) -> None:
                     f"{c.get('reached_at_epoch', '-')}/{c.get('epochs', '-')}", _f(c.get("seconds"), "{:.1f}"),
                     rs, racc, frac)
     console.print(tta)
+
+
+def print_targets(console, report: dict) -> None:
+    from rich.table import Table
 
     st = report["startup"]
     console.print(f"dlcourse --help: {_f(st.get('seconds'), '{:.3f}')} s (median of {len(st.get('runs', []))}; "
@@ -306,6 +365,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--samples", type=int, default=60000, help="training samples (default 60000)")
     p.add_argument("--json", type=Path, default=HERE / "results" / "cpu.json", help="where to write the results")
     p.add_argument("--only", choices=FRAMEWORKS, help="measure one framework only")
+    p.add_argument("--model", choices=[*MODELS, "both"], default="both",
+                   help="the course's MLP, the CNN of configs/mnist_cnn.yaml, or both (default)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-thread-sweep", action="store_true", help="skip the one-thread reference loops")
     p.add_argument("--show", type=Path, metavar="JSON", help="print the tables of an earlier run's JSON and exit")
@@ -335,7 +396,9 @@ def main(argv=None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     logs = args.json.with_name(args.json.stem + "-logs")
     logs.mkdir(exist_ok=True)
-    results: dict = {fw: {} for fw in frameworks}
+    models = list(MODELS) if args.model == "both" else [args.model]
+    results: dict = {model: {fw: {} for fw in frameworks if model in models} for model in MODELS}
+    floors: dict = {model: {} for model in MODELS}
     with tempfile.TemporaryDirectory(prefix="dlcourse-bench-") as tmp:
         tmp = Path(tmp)
         data = tmp / "data"
@@ -344,53 +407,70 @@ def main(argv=None) -> int:
         common = ["--data", str(data), "--seed", str(args.seed)]
         epochs = ["--epochs", str(args.epochs)]
 
-        def job(fw, key, argv, env=None):
-            print(f"  {LABEL[fw]:8} {key} ...", end=" ", flush=True)
-            r = summarise(run_job(f"{fw}-{key}", argv, tmp / f"{fw}-{key}.json", logs, env))
-            results[fw][key] = r
+        def job(model, fw, key, argv, env=None):
+            """Run one worker; its summarised result goes to ``results[model][fw][key]``."""
+            name = f"{fw}-{key}" if model == "mlp" else f"{fw}-{model}-{key}"
+            print(f"  {LABEL[fw]:8} {model} {key} ...", end=" ", flush=True)
+            r = summarise(run_job(name, argv, tmp / f"{name}.json", logs, env))
+            results[model][fw][key] = r
             shown = r.get("error") or (f"{r['seconds_per_epoch']:.3f} s/epoch" if r.get("seconds_per_epoch")
                                        else r.get("reason", "done"))
             print(shown, flush=True)
 
+        def floor(model, fw):
+            """The model's floor, measured just before the framework's runs with each library of FLOOR_LIBS."""
+            batch = str(COURSE_BATCH[model][fw])
+            runs = []
+            for lib in FLOOR_LIBS[model]:
+                name = f"{fw}-floor-{lib}" if model == "mlp" else f"{fw}-{model}-floor-{lib}"
+                print(f"  {LABEL[fw]:8} {model} floor ({lib}) ...", end=" ", flush=True)
+                f = run_job(name, ["benchmarks/floor.py", lib, "--model", model, "--data", str(data),
+                                   "--batch-sizes", batch], tmp / f"{name}.json", logs)
+                runs.append(f)
+                print(f.get("error") or f"{f['batch'][batch]['gflops']:.1f} GFLOP/s", flush=True)
+            floors[model][fw] = {**best_floor(runs), "runs": runs}
+
         print("dlcourse --help start-up ...", flush=True)
         startup = measure_help()
-        floors = {}
         for fw in frameworks:
             print(f"{LABEL[fw]}:", flush=True)
-            # The floor is measured just before the framework's runs, with numpy and with torch.
-            floor_runs = []
-            for lib in ("numpy", "torch"):
-                print(f"  floor ({lib}) ...", end=" ", flush=True)
-                f = run_job(f"{fw}-floor-{lib}", ["benchmarks/floor.py", lib, "--data", str(data), "--batch-sizes",
-                                                  str(COURSE_BATCH[fw])], tmp / f"{fw}-floor-{lib}.json", logs)
-                floor_runs.append(f)
-                print(f.get("error") or f"{f['batch'][str(COURSE_BATCH[fw])]['gflops']:.1f} GFLOP/s", flush=True)
-            floors[fw] = best_floor(floor_runs)
-            floors[fw]["runs"] = floor_runs
-            job(fw, "course", [f"benchmarks/{COURSE_SCRIPT[fw]}", *common, *epochs])
-            job(fw, "dlcourse", ["benchmarks/dlcourse_worker.py", fw, *common, *epochs])
-            job(fw, "reference", ["benchmarks/reference_loops.py", fw, *common, *epochs])
-            if fw == "tensorflow":
-                job(fw, "reference_function", ["benchmarks/reference_loops.py", fw, "--loop", "function",
-                                               *common, *epochs])
-            if not args.no_thread_sweep:
-                job(fw, "reference_1thread", ["benchmarks/reference_loops.py", fw, "--threads", "1", *common, *epochs])
-            # --------------------------------------------------------------------------------------------
-            # Time to accuracy with dlcourse's fast recipe (dlcourse_worker.py --recipe fast; see its
-            # apply_fast_recipe()). Reported as 'not available' when dlcourse offers no recipe.
-            job(fw, "recipe_fast", ["benchmarks/dlcourse_worker.py", fw, "--recipe", "fast", *common, *epochs])
-            # --------------------------------------------------------------------------------------------
+            for model in models:
+                floor(model, fw)
+                opt = [] if model == "mlp" else ["--model", model]
+                job(model, fw, "course", [f"benchmarks/{COURSE_SCRIPT[model][fw]}", *common, *epochs])
+                job(model, fw, "dlcourse", ["benchmarks/dlcourse_worker.py", fw, *opt, *common, *epochs])
+                job(model, fw, "reference", ["benchmarks/reference_loops.py", fw, *opt, *common, *epochs])
+                if fw == "tensorflow":
+                    job(model, fw, "reference_function", ["benchmarks/reference_loops.py", fw, "--loop", "function",
+                                                          *opt, *common, *epochs])
+                if not args.no_thread_sweep:
+                    job(model, fw, "reference_1thread", ["benchmarks/reference_loops.py", fw, "--threads", "1",
+                                                         *opt, *common, *epochs])
+                if model == "mlp":
+                    # ------------------------------------------------------------------------------------
+                    # Time to accuracy with dlcourse's fast recipe (dlcourse_worker.py --recipe fast; see its
+                    # apply_fast_recipe()). Reported as 'not available' when dlcourse offers no recipe.
+                    job(model, fw, "recipe_fast", ["benchmarks/dlcourse_worker.py", fw, "--recipe", "fast",
+                                                   *common, *epochs])
+                    # ------------------------------------------------------------------------------------
+
+    def blocks(model):
+        return {fw: framework_block(fw, results[model][fw], floors[model][fw], model) for fw in results[model]}
+
     report = {
         "settings": {"epochs": args.epochs, "samples": args.samples, "seed": args.seed, "only": args.only,
-                     "command": " ".join([Path(sys.executable).name, *sys.argv])},
+                     "model": args.model, "command": " ".join([Path(sys.executable).name, *sys.argv])},
         "machine": {"cpu_count": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),
                     "processor": platform.processor(), "load_start": list(load_start), "load_end": list(os.getloadavg()),
                     "seconds": time.time() - t_start, "date": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
         "data": data_info,
         "startup": startup,
-        "floor": floors,
-        "results": results,
-        "frameworks": {fw: framework_block(fw, results[fw], floors[fw]) for fw in frameworks},
+        # The MLP's blocks stay at the top level (the layout of earlier results files); the CNN's under "cnn".
+        "floor": floors["mlp"],
+        "results": results["mlp"],
+        "frameworks": blocks("mlp"),
+        "cnn": {"config": "configs/mnist_cnn.yaml", "floor": floors["cnn"], "results": results["cnn"],
+                "frameworks": blocks("cnn")},
     }
     report["targets"] = targets(report)
     write_result(args.json, report)

@@ -4,13 +4,20 @@ Run by ``bench_cpu.py``, one framework per process::
 
     python benchmarks/dlcourse_worker.py torch --data DIR --epochs 5 --out result.json
     python benchmarks/dlcourse_worker.py tensorflow --data DIR --recipe fast --out result.json
+    python benchmarks/dlcourse_worker.py torch --model cnn --data DIR --epochs 5 --out result.json
 
-``--recipe course`` (the default) trains the course's model with the course's hyper-parameters:
-Flatten, Dense 128 relu, Dense 10; Adam lr 1e-3 (epsilon as each framework's course code has it:
-1e-8 for PyTorch, 1e-7 for Keras); batch 64 for PyTorch, 32 for Keras; no validation split, so the
-per-epoch seconds of the run's history are training only. Everything else is dlcourse's default.
+``--model mlp`` (the default), ``--recipe course`` (the default) trains the course's model with the
+course's hyper-parameters: Flatten, Dense 128 relu, Dense 10; Adam lr 1e-3 (epsilon as each
+framework's course code has it: 1e-8 for PyTorch, 1e-7 for Keras); batch 64 for PyTorch, 32 for
+Keras; no validation split, so the per-epoch seconds of the run's history are training only.
+Everything else is dlcourse's default.
 
-``--recipe fast`` trains the documented time-to-accuracy recipe; see :func:`apply_fast_recipe`.
+``--model cnn`` trains the shipped config ``configs/mnist_cnn.yaml`` as it is written (its layers,
+initialiser, optimizer and batch size: conv 32 -> pool -> conv 64 -> pool -> flatten -> dropout 0.5
+-> dense 10, Adam lr 1e-3 epsilon 1e-7, batch 64, in both frameworks) on the benchmark's data, with
+the same changes as the MLP: the data path, no validation split, ``--epochs`` and ``--seed``.
+
+``--recipe fast`` (MLP only) trains the documented time-to-accuracy recipe; see :func:`apply_fast_recipe`.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from common import peak_rss_mb, worker_parser, write_result  # noqa: E402
 
 COURSE_BATCH = {"torch": 64, "tensorflow": 32}
 COURSE_ADAM_EPS = {"torch": 1e-8, "tensorflow": 1e-7}
+CNN_CONFIG = "mnist_cnn"                                    # a shipped config (configs/mnist_cnn.yaml)
 
 
 def course_config(data: Path, framework: str, epochs: int, seed: int) -> dict:
@@ -43,6 +51,27 @@ def course_config(data: Path, framework: str, epochs: int, seed: int) -> dict:
                              {"type": "dense", "units": 10}]},
         "optimizer": {"name": "adam", "lr": 1e-3, "eps": COURSE_ADAM_EPS[framework]},
         "training": {"epochs": epochs, "batch_size": COURSE_BATCH[framework]},
+    }
+
+
+def cnn_config(data: Path, framework: str, epochs: int, seed: int) -> dict:
+    """The raw config of ``configs/mnist_cnn.yaml`` on the benchmark's data for ``framework`` (before validation).
+
+    Model (layers, init), optimizer and batch size are the shipped file's; the data path, the
+    validation split (none), the epochs and the seed are the benchmark's.
+    """
+    from dlcourse.config import read_yaml, resolve_config_path
+
+    shipped = read_yaml(resolve_config_path(CNN_CONFIG))
+    return {
+        "name": f"bench-cnn-{framework}",
+        "task": shipped["task"],
+        "framework": framework,
+        "seed": seed,
+        "data": {**shipped["data"], "options": {"path": str(Path(data) / "idx")}, "val_fraction": 0.0},
+        "model": shipped["model"],
+        "optimizer": shipped["optimizer"],
+        "training": {"epochs": epochs, "batch_size": shipped["training"]["batch_size"]},
     }
 
 
@@ -103,16 +132,21 @@ def main(argv=None) -> int:
     parser = worker_parser("dlcourse's run_experiment on the benchmark data, timed.")
     parser.add_argument("framework", choices=["torch", "tensorflow"])
     parser.add_argument("--recipe", choices=["course", "fast"], default="course")
+    parser.add_argument("--model", choices=["mlp", "cnn"], default="mlp",
+                        help="the course's MLP, or the shipped CNN config (configs/mnist_cnn.yaml)")
     args = parser.parse_args(argv)
+    if args.model == "cnn" and args.recipe != "course":
+        parser.error("--recipe fast is measured for the MLP only")
     launch = args.launch if args.launch is not None else time.time()
 
     from dlcourse.config import validate_config
     from dlcourse.errors import ConfigError
     from dlcourse.training.runner import run_experiment
 
-    raw = course_config(args.data, args.framework, args.epochs, args.seed)
+    make_config = cnn_config if args.model == "cnn" else course_config
+    raw = make_config(args.data, args.framework, args.epochs, args.seed)
     result = {"name": "dlcourse" if args.recipe == "course" else "recipe_fast", "framework": args.framework,
-              "recipe": args.recipe}
+              "recipe": args.recipe, "model": args.model}
     if args.recipe == "fast":
         changed, source = apply_fast_recipe(raw)
         result["recipe_source"] = source
@@ -148,6 +182,7 @@ def main(argv=None) -> int:
         "settings": environment.get("settings", {}),
         "training": config.training.model_dump(mode="json"),
         "optimizer": config.optimizer.model_dump(mode="json"),
+        "layers": [layer.label() for layer in config.model.layers],
         "versions": environment.get("backend", {}),
     })
     write_result(args.out, result)

@@ -324,6 +324,68 @@ def _(tmp_path):
     return code, message
 
 
+CNN = """name: t
+task: classification
+data: {dataset: DATASET}
+model:
+  layers:
+LAYERS
+    - {type: flatten}
+    - {type: dense, units: UNITS}
+optimizer: {name: sgd, lr: 0.1}
+training: {epochs: 1, batch_size: 64}
+"""
+
+
+def cnn(*layers: str, dataset: str = "digits", units: int = 10) -> str:
+    """A config whose layers are ``layers`` (YAML flow mappings), then flatten and the dense head."""
+    return (CNN.replace("LAYERS", "\n".join(f"    - {layer}" for layer in layers))
+            .replace("DATASET", dataset).replace("UNITS", str(units)))
+
+
+@provokes("layer-needs-image")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: flatten}", "{type: conv2d, filters: 4}"))
+    assert "model.layers.1 (conv2d(4, 3x3, valid))" in message and "shape (64,)" in message
+    return code, message
+
+
+@provokes("layer-kernel-too-large")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4, kernel_size: [9, 3]}"))
+    assert "its 9x3 kernel is larger than its 8x8 input" in message
+    return code, message
+
+
+@provokes("layer-window-too-large")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: max_pool2d}", "{type: max_pool2d}", "{type: max_pool2d}",
+                                        "{type: max_pool2d}"))
+    assert "model.layers.3 (max_pool2d(2x2)) receives samples of shape (1, 1, 1)" in message
+    return code, message
+
+
+@provokes("layer-batch-norm-shape")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: batch_norm}"))
+    assert "model.layers.0 (batch_norm(0.99)) receives samples of shape (8, 8)" in message
+    return code, message
+
+
+@provokes("layer-size-invalid")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4, stride: 0}"))
+    assert "model.layers.0.stride" in message and "got 0" in message
+    return code, message
+
+
+@provokes("layer-momentum")
+def _(tmp_path):
+    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4}", "{type: batch_norm, momentum: 1.1}"))
+    assert "model.layers.1.momentum" in message and "got 1.1" in message
+    return code, message
+
+
 @provokes("labels-out-of-range", slow=True)
 def _(tmp_path):
     labels = np.arange(100) % 10 + 1                     # the classic mistake: classes numbered 1..10
@@ -509,7 +571,7 @@ def _(tmp_path):
     from dlcourse.backends.tensorflow import load_model
 
     try:
-        return library(load_model, run)
+        return library(load_model, run, None, (2,))
     finally:
         assert not marker.exists()
 

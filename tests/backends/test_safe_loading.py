@@ -148,7 +148,7 @@ def test_keras_load_model_refuses_a_lambda_layer(lambda_model):
     folder, marker = lambda_model
     marker.unlink(missing_ok=True)
     with pytest.raises(RunFolderError) as info:
-        load_model(folder)
+        load_model(folder, CONFIG, (8, 8))
     assert not marker.exists(), "the Lambda layer's code ran"
     message = str(info.value)
     assert "model.keras" in message and "\n" not in message

@@ -25,9 +25,12 @@ def test_totals_and_shapes_match_for_every_shipped_config(name):
     assert table["totals"]["torch"] == table["totals"]["tensorflow"] > 0
     assert len(table["rows"]) == len(config.model.layers)
     for row in table["rows"]:
-        assert row["torch_shape"] == row["tensorflow_shape"], row
-        assert row["torch_params"] == row["tensorflow_params"], row
-    assert sum(r["torch_params"] for r in table["rows"]) == table["totals"]["torch"]
+        assert row["tensorflow_shape"] == row["shape"], row                 # Keras: the spec's channels-last
+        dims = row["shape"].strip("()").split(", ")
+        channels_first = f"({', '.join([dims[0], dims[-1], *dims[1:-1]])})" if len(dims) == 4 else row["shape"]
+        assert row["torch_shape"] == channels_first, row                    # PyTorch: (None, c, h, w)
+        assert row["torch_params"] == row["tensorflow_params"] == row["params"], row
+    assert sum(r["torch_params"] for r in table["rows"]) == table["totals"]["torch"] == table["spec_total"]
 
 
 def test_feature_shape_from_catalogue_without_data_files():

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal, Union
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from dlcourse.errors import ConfigError
 
@@ -40,7 +40,17 @@ Shape = tuple[int, ...]
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "gelu", "linear")
 Activation = Literal["relu", "tanh", "sigmoid", "gelu", "linear"]
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
-Pair = Union[PositiveInt, tuple[PositiveInt, PositiveInt]]
+
+
+def _check_pair(value):
+    """A size or stride: a positive whole number, or a pair ``[rows, columns]`` of them."""
+    ok = lambda v: isinstance(v, int) and not isinstance(v, bool) and v > 0  # noqa: E731
+    if ok(value) or (isinstance(value, (list, tuple)) and len(value) == 2 and all(ok(v) for v in value)):
+        return value if isinstance(value, int) else tuple(value)
+    raise ValueError(f"expected a positive whole number or a pair [rows, columns] of them, got {value!r}")
+
+
+Pair = Annotated[Union[int, tuple[int, int]], BeforeValidator(_check_pair)]
 
 
 def pair(value: int | tuple[int, int]) -> tuple[int, int]:
@@ -263,7 +273,7 @@ class _Pool2D(LayerSpec):
     """
 
     pool_size: Pair = 2
-    stride: Pair | None = None
+    stride: Annotated[Union[int, tuple[int, int], None], BeforeValidator(lambda v: v if v is None else _check_pair(v))] = None
     image_layer: ClassVar[bool] = True
 
     def strides(self) -> tuple[int, int]:

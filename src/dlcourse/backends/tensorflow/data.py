@@ -53,6 +53,7 @@ def _augment_fn(spec: AugmentSpec, image_shape: tuple[int, ...], seed: int):
         out = out[..., 0] if gray else out
         return tf.cast(out, tf.float32)
 
+    apply.model = model                                      # its random state is saved with checkpoints
     return apply
 
 

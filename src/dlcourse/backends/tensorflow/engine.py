@@ -11,6 +11,8 @@ The same mathematics as ``model.train_on_batch`` (tested to 1e-5). The epoch loo
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import keras
@@ -21,6 +23,7 @@ from dlcourse.backends.tensorflow.optim import fused_apply, make_loss, make_opti
 from dlcourse.data.batches import steps_per_call, steps_per_epoch, targets
 
 SUFFIX = ".keras"
+RANDOM_STATE = "dlcourse_random_state.npz"                   # extra entry of a checkpoint's .keras archive
 
 
 def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
@@ -113,14 +116,29 @@ class Engine:
             tf.TensorArray(tf.float32, size=0, dynamic_size=True, infer_shape=False)])
         return done, losses.stack(), outputs.concat()
 
+    def _random_states(self) -> list:
+        """The seed generators' states (dropout, augmentation): not weights, so ``model.save`` leaves them out."""
+        layers = [self.model] + ([self.augment.model] if self.augment is not None else [])
+        return [v for layer in layers for v in layer.variables if "seed_generator" in v.path]
+
     def save(self, path: Path) -> None:
+        """The ``.keras`` file (weights, optimizer) with the random states added as one more archive entry."""
         self.model.save(path)
+        buffer = io.BytesIO()
+        np.savez(buffer, *[np.asarray(v) for v in self._random_states()])
+        with zipfile.ZipFile(path, "a") as archive:
+            archive.writestr(RANDOM_STATE, buffer.getvalue())
 
     def load(self, path: Path) -> None:
         saved = keras.saving.load_model(path, safe_mode=True)
         self.model.set_weights(saved.get_weights())
         for var, value in zip(self.model.optimizer.variables, saved.optimizer.variables):
             var.assign(value)
+        with zipfile.ZipFile(path) as archive:
+            if RANDOM_STATE in archive.namelist():
+                states = np.load(io.BytesIO(archive.read(RANDOM_STATE)))
+                for i, var in enumerate(self._random_states()):
+                    var.assign(states[f"arr_{i}"])
 
     def inject_nan(self) -> None:
         var = self.model.trainable_variables[0]
