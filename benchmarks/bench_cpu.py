@@ -44,8 +44,8 @@ from common import prepare_data, write_result  # noqa: E402
 FRAMEWORKS = ("torch", "tensorflow")
 MODELS = ("mlp", "cnn")
 LABEL = {"torch": "PyTorch", "tensorflow": "Keras"}
-MODEL_TITLE = {"mlp": "MLP: Flatten, Dense 128 relu, Dense 10",
-               "cnn": "CNN (configs/mnist_cnn.yaml): conv 32 3x3, pool 2, conv 64 3x3, pool 2, dropout 0.5, dense 10"}
+MODEL_TITLE = {"mlp": "MLP (flatten, dense 128 relu, dense 10)",
+               "cnn": "CNN (configs/mnist_cnn.yaml: conv 32, pool, conv 64, pool, dropout, dense 10)"}
 COURSE_SCRIPT = {"mlp": {"torch": "course_torch.py", "tensorflow": "course_keras.py"},
                  "cnn": {"torch": "course_cnn_torch.py", "tensorflow": "course_cnn_keras.py"}}
 COURSE_BATCH = {"mlp": {"torch": 64, "tensorflow": 32}, "cnn": {"torch": 64, "tensorflow": 64}}
@@ -297,8 +297,8 @@ def floor_note(floors: dict) -> str:
 
 
 def print_report(report: dict) -> None:
+    """Print the tables of a results file: one per model measured, time to accuracy (MLP), targets."""
     from rich.console import Console
-    from rich.table import Table
 
     console = Console(width=max(160, Console().width))
     meta = report["machine"]
@@ -320,6 +320,7 @@ def print_report(report: dict) -> None:
 
 
 def print_time_to_accuracy(console, report: dict) -> None:
+    """The MLP's time-to-accuracy table: the course code's seconds to its own final accuracy, and the fast recipe's."""
     from rich.table import Table
 
     tta = Table(title="Time to the course's test accuracy (training seconds, evaluation excluded)", title_justify="left")
@@ -340,6 +341,7 @@ def print_time_to_accuracy(console, report: dict) -> None:
 
 
 def print_targets(console, report: dict) -> None:
+    """The ``dlcourse --help`` line and the targets table."""
     from rich.table import Table
 
     st = report["startup"]

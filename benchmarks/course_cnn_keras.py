@@ -80,5 +80,5 @@ class Clock(keras.callbacks.Callback):  # bench
 model.fit(train_images, train_labels, batch_size=64, epochs=args.epochs, callbacks=[Clock()])  # bench: epochs, callbacks
 
 clock.finish(n_train=len(train_images), n_test=len(test_images),  # bench
-             threads=tf.config.threading.get_intra_op_parallelism_threads(),  # bench
+             threads=tf.config.threading.get_intra_op_parallelism_threads(), params=model.count_params(),  # bench
              versions={"tensorflow": tf.__version__, "keras": keras.__version__})  # bench

@@ -89,4 +89,5 @@ for epoch in range(args.epochs):
     clock.epoch_end(test_accuracy)  # bench
 
 clock.finish(n_train=len(trainset), n_test=len(testset), threads=torch.get_num_threads(),  # bench
+             params=sum(p.numel() for p in model.parameters()),  # bench
              versions={"torch": torch.__version__})  # bench

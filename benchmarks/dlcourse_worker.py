@@ -183,6 +183,7 @@ def main(argv=None) -> int:
         "training": config.training.model_dump(mode="json"),
         "optimizer": config.optimizer.model_dump(mode="json"),
         "layers": [layer.label() for layer in config.model.layers],
+        "params": run.metrics.get("params"),
         "versions": environment.get("backend", {}),
     })
     write_result(args.out, result)

@@ -89,7 +89,7 @@ def torch_loop(args) -> None:
             clock.step()
         clock.epoch_end(accuracy)
     clock.finish(n_train=n, n_test=len(xt), threads=torch.get_num_threads(), adam=args.adam, model=args.model,
-                 versions={"torch": torch.__version__})
+                 params=sum(p.numel() for p in model.parameters()), versions={"torch": torch.__version__})
 
 
 def keras_model(kind: str):
@@ -143,7 +143,6 @@ def tensorflow_loop(args) -> None:
     ``--spe`` sets steps_per_execution."""
     clock, x, y, xt, yte, model = _keras_setup(args, "reference")
     import keras
-    import numpy as np
     import tensorflow as tf
 
     compile_kwargs = {}
@@ -168,7 +167,7 @@ def tensorflow_loop(args) -> None:
 
     model.fit(x, y, batch_size=clock.batch_size, epochs=args.epochs, verbose=0, callbacks=[Clock()])
     clock.finish(n_train=len(x), n_test=len(xt), threads=tf.config.threading.get_intra_op_parallelism_threads(),
-                 steps_per_execution=args.spe or 1, jit_compile=args.jit, model=args.model,
+                 steps_per_execution=args.spe or 1, jit_compile=args.jit, model=args.model, params=model.count_params(),
                  versions={"tensorflow": tf.__version__, "keras": keras.__version__})
 
 
@@ -203,7 +202,8 @@ def tensorflow_function_loop(args) -> None:
             clock.step()
         clock.epoch_end(lambda: keras_accuracy(model, xt, yte))
     clock.finish(n_train=n, n_test=len(xt), threads=tf.config.threading.get_intra_op_parallelism_threads(),
-                 steps_per_call=per_call, model=args.model, versions={"tensorflow": tf.__version__, "keras": keras.__version__})
+                 steps_per_call=per_call, model=args.model, params=model.count_params(),
+                 versions={"tensorflow": tf.__version__, "keras": keras.__version__})
 
 
 def main(argv=None) -> int:

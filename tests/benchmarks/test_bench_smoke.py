@@ -1,4 +1,5 @@
-"""The CPU benchmark: its data helpers, and a tiny end-to-end run per framework (no timing assertion)."""
+"""The CPU benchmark: its data helpers, its CNN counting, and tiny end-to-end runs per framework and model
+(no timing assertion)."""
 
 from __future__ import annotations
 
@@ -89,7 +90,7 @@ def test_tiny_benchmark_run_writes_complete_json(tmp_path, framework):
     out = tmp_path / "cpu.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH / "bench_cpu.py"), "--epochs", "2", "--samples", "256", "--only", framework,
-         "--no-thread-sweep", "--json", str(out)],
+         "--model", "mlp", "--no-thread-sweep", "--json", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "Seconds per epoch" in proc.stdout and "Targets of the issue" in proc.stdout
@@ -117,3 +118,91 @@ def test_tiny_benchmark_run_writes_complete_json(tmp_path, framework):
     recipe = block["time_to_accuracy"]["recipe_fast"]
     assert recipe["available"] is False and recipe["reason"] or recipe["seconds"] > 0
     assert len(report["targets"]) == 4 and all("met" in row for row in report["targets"])
+    assert report["cnn"]["results"] == {} and report["cnn"]["frameworks"] == {}
+
+
+# ----------------------------------------------------------------------------- the CNN rows
+def _cnn_spec():
+    from dlcourse.config import ModelSpec, read_yaml, resolve_config_path
+
+    return ModelSpec.model_validate(read_yaml(resolve_config_path("mnist_cnn"))["model"])
+
+
+def test_cnn_floor_counts_the_products_of_the_shipped_config():
+    floor = _load("floor")
+    products = floor.cnn_products()
+    trace = _cnn_spec().trace((28, 28))
+    assert [p["type"] for p in products] == ["conv2d", "conv2d", "dense"]
+    assert [p["multiply_adds"] for p in products] == [26 * 26 * 32 * 9, 11 * 11 * 64 * 9 * 32, 1600 * 10]
+    assert [p["multiply_adds"] for p in products] == [t.multiply_adds for t in trace if t.layer.type in ("conv2d", "dense")]
+    assert products[0]["input"] == (28, 28, 1) and products[1]["input"] == (13, 13, 32)
+    assert products[1]["padding"] == ((0, 0), (0, 0)) and products[2]["input"] == (1600,)
+    forward = sum(p["multiply_adds"] for p in products)
+    # forward, weight gradients, input gradients of all but the first layer; 2 FLOPs per multiply-add
+    assert floor.cnn_step_flops_per_sample(products) == 2 * (3 * forward - products[0]["multiply_adds"])
+
+
+def test_reference_cnn_is_the_shipped_config(framework):
+    loops = _load("reference_loops")
+    trace = _cnn_spec().trace((28, 28))
+    if framework == "torch":
+        import torch
+
+        model = loops.torch_model("cnn")
+        params = sum(p.numel() for p in model.parameters())
+        out = model(torch.zeros(2, 1, 28, 28))
+    else:
+        model = loops.keras_model("cnn")
+        params = model.count_params()
+        out = model(np.zeros((2, 28, 28, 1), np.float32))
+    assert params == sum(t.params for t in trace) == 34826
+    assert tuple(out.shape) == (2, 10)
+
+
+def test_cnn_targets_are_one_row_per_framework_after_the_mlp_rows():
+    bench = _load("bench_cpu")
+    ratios = {"dlcourse_over_reference": 1.2}
+    report = {"frameworks": {}, "startup": {"seconds": 0.1},
+              "cnn": {"frameworks": {"torch": {"ratios": ratios, "reference": "reference"},
+                                     "tensorflow": {"ratios": {"dlcourse_over_reference": 1.4},
+                                                    "reference": "reference_function"}}}}
+    rows = bench.targets(report)
+    assert [r["met"] for r in rows] == [True, False, True]
+    assert rows[0]["target"].startswith("PyTorch CNN: dlcourse within 1.3x") and "(reference_function)" in rows[1]["target"]
+    assert bench.targets({"frameworks": {}, "startup": {"seconds": 0.1}})[-1]["target"].startswith("dlcourse --help")
+
+
+@pytest.mark.slow
+def test_tiny_cnn_benchmark_run_writes_complete_json(tmp_path, framework):
+    out = tmp_path / "cpu.json"
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "bench_cpu.py"), "--epochs", "2", "--samples", "256", "--only", framework,
+         "--model", "cnn", "--no-thread-sweep", "--json", str(out)],
+        capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "Seconds per epoch" in proc.stdout and "CNN (configs/mnist_cnn.yaml)" in proc.stdout
+    assert "Targets of the issue" in proc.stdout and "Time to the course" not in proc.stdout
+    report = json.loads(out.read_text())
+    assert report["settings"]["model"] == "cnn" and report["results"] == {} and report["frameworks"] == {}
+    cnn = report["cnn"]
+    floor = cnn["floor"][framework]
+    per_sample = 2 * (3 * (194688 + 2230272 + 16000) - 194688)
+    assert floor["flops_per_epoch"] == per_sample * 256 and floor["floor_seconds"]["64"] > 0
+    assert set(floor["by_lib"]["64"]) == {"torch", "tensorflow"}
+    jobs = cnn["results"][framework]
+    keys = ("course", "dlcourse", "reference") + (("reference_function",) if framework == "tensorflow" else ())
+    assert set(jobs) == set(keys)
+    for key in keys:
+        job = jobs[key]
+        assert "error" not in job, job.get("error")
+        assert len(job["epoch_seconds"]) == 2 and job["batch_size"] == 64
+        assert job["seconds_per_epoch"] > 0 and job["first_step_seconds"] > 0 and job["peak_rss_mb"] > 0
+        assert job["params"] == 34826, key                   # the same network everywhere
+    assert jobs["dlcourse"]["layers"][0] == "conv2d(32, 3x3, valid, relu)"
+    assert 0 <= jobs["dlcourse"]["final_test_accuracy"] <= 1 and len(jobs["course"]["test_accuracy"]) == 2
+    block = cnn["frameworks"][framework]
+    for name in ("dlcourse_over_course", "dlcourse_over_reference", "dlcourse_over_floor"):
+        assert block["ratios"][name] > 0
+    assert "recipe_fast" not in block["time_to_accuracy"]
+    assert [row["target"].split(":")[0] for row in report["targets"]] == \
+        [f"{'PyTorch' if framework == 'torch' else 'Keras'} CNN", "dlcourse --help under 0.3 s"]

@@ -23,8 +23,11 @@ def _train(cli, framework, runs_dir, config="digits_mlp", epochs=3) -> Path:
     return Path(json.loads(result.read_text())["path"])
 
 
-def test_predict_on_exported_images_matches_evaluate(cli, framework, runs_dir, tmp_path):
-    run = _train(cli, framework, runs_dir)
+@pytest.mark.parametrize("config", ["digits_mlp", "digits_cnn"])
+def test_predict_on_exported_images_matches_evaluate(cli, framework, runs_dir, tmp_path, config):
+    """Images exported from the test split, read back as files, get the classes evaluate computed (MLP and CNN)."""
+    run = _train(cli, framework, runs_dir, config)
+    assert (run / "tensorboard" / "train").is_dir()
     proc = cli("evaluate", str(run), "--export-images", "24")
     assert proc.returncode == 0, proc.stderr[-3000:]
     evaluation = json.loads((run / "evaluation.json").read_text())

@@ -107,3 +107,34 @@ def test_doctor_reports_both_frameworks(cli):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "PyTorch" in proc.stdout and "TensorFlow" in proc.stdout
     assert "training step ok" in proc.stdout
+
+
+PLAIN_TORCH_CNN = """
+import sys, json, numpy as np, torch
+from torch import nn
+model = nn.Sequential(nn.Unflatten(1, (1, 8)),                      # (n, 8, 8) -> (n, 1, 8, 8)
+                      nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                      nn.Flatten(), nn.Linear(128, 64), nn.ReLU(), nn.Linear(64, 10))
+model.load_state_dict(torch.load(sys.argv[1] + '/model.pt', weights_only=True))
+model.eval()
+with torch.no_grad():
+    print(json.dumps(model(torch.as_tensor(np.load(sys.argv[2]))).tolist()))
+"""
+
+
+def test_a_cnn_run_reloads_in_plain_pytorch(cli, runs_dir, tmp_path):
+    """digits_cnn's state_dict loads into an nn.Sequential written by hand, which computes what dlcourse computes."""
+    import numpy as np
+
+    pytest.importorskip("torch")
+    from dlcourse.evaluation.loading import load_run
+
+    _, result = _train(cli, "digits_cnn", "torch", runs_dir, "--set", "training.epochs=2", "--quiet")
+    run = runs_dir / result["path"].split("/")[-1]
+    x = np.random.default_rng(0).random((20, 8, 8), dtype=np.float32)
+    np.save(tmp_path / "x.npy", x)
+    out = subprocess.run([sys.executable, "-c", PLAIN_TORCH_CNN, str(run), str(tmp_path / "x.npy")],
+                         capture_output=True, text=True, check=True)
+    plain = np.array(json.loads(out.stdout.strip().splitlines()[-1]), np.float32)
+    np.testing.assert_allclose(plain, load_run(run).predict_scaled(x), rtol=0, atol=1e-5)
