@@ -343,47 +343,31 @@ def cnn(*layers: str, dataset: str = "digits", units: int = 10) -> str:
             .replace("DATASET", dataset).replace("UNITS", str(units)))
 
 
-@provokes("layer-needs-image")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: flatten}", "{type: conv2d, filters: 4}"))
-    assert "model.layers.1 (conv2d(4, 3x3, valid))" in message and "shape (64,)" in message
-    return code, message
+# id -> (the model's first layers, what the message must name)
+LAYER_ERRORS = {
+    "layer-needs-image": (("{type: flatten}", "{type: conv2d, filters: 4}"),
+                          ("model.layers.1 (conv2d(4, 3x3, valid))", "shape (64,)")),
+    "layer-kernel-too-large": (("{type: conv2d, filters: 4, kernel_size: [9, 3]}",),
+                               ("its 9x3 kernel is larger than its 8x8 input",)),
+    "layer-window-too-large": (("{type: max_pool2d}",) * 4,
+                               ("model.layers.3 (max_pool2d(2x2)) receives samples of shape (1, 1, 1)",)),
+    "layer-batch-norm-shape": (("{type: batch_norm}",), ("model.layers.0 (batch_norm(0.99)) receives samples of shape (8, 8)",)),
+    "layer-size-invalid": (("{type: conv2d, filters: 4, stride: 0}",), ("model.layers.0.stride", "got 0")),
+    "layer-momentum": (("{type: conv2d, filters: 4}", "{type: batch_norm, momentum: 1.1}"),
+                       ("model.layers.1.momentum", "got 1.1")),
+}
 
 
-@provokes("layer-kernel-too-large")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4, kernel_size: [9, 3]}"))
-    assert "its 9x3 kernel is larger than its 8x8 input" in message
-    return code, message
+def _layer_error(layers: tuple[str, ...], expected: tuple[str, ...]):
+    def provoke(tmp_path):
+        code, message = train(tmp_path, cnn(*layers))
+        assert all(text in message for text in expected), message
+        return code, message
+    return provoke
 
 
-@provokes("layer-window-too-large")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: max_pool2d}", "{type: max_pool2d}", "{type: max_pool2d}",
-                                        "{type: max_pool2d}"))
-    assert "model.layers.3 (max_pool2d(2x2)) receives samples of shape (1, 1, 1)" in message
-    return code, message
-
-
-@provokes("layer-batch-norm-shape")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: batch_norm}"))
-    assert "model.layers.0 (batch_norm(0.99)) receives samples of shape (8, 8)" in message
-    return code, message
-
-
-@provokes("layer-size-invalid")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4, stride: 0}"))
-    assert "model.layers.0.stride" in message and "got 0" in message
-    return code, message
-
-
-@provokes("layer-momentum")
-def _(tmp_path):
-    code, message = train(tmp_path, cnn("{type: conv2d, filters: 4}", "{type: batch_norm, momentum: 1.1}"))
-    assert "model.layers.1.momentum" in message and "got 1.1" in message
-    return code, message
+for _id, (_layers, _expected) in LAYER_ERRORS.items():
+    provokes(_id)(_layer_error(_layers, _expected))
 
 
 @provokes("labels-out-of-range", slow=True)
