@@ -14,6 +14,8 @@ import sys
 from dataclasses import dataclass
 from importlib import metadata
 
+from dlcourse.frameworks import NAMES as FRAMEWORKS
+
 OK, WARN, FAIL = "ok", "warning", "error"
 
 CORE = ("numpy", "scikit-learn", "pandas", "matplotlib", "pillow", "pyyaml", "pydantic", "rich", "platformdirs")
@@ -115,7 +117,7 @@ def run_checks(train: bool = True) -> list[Check]:
     for name in OPTIONAL:
         v = _version(name)
         checks.append(Check(name, OK if v else WARN, v or "missing (optional)", "" if v else f"pip install {name}"))
-    frameworks = [probe_framework(n, train) for n in ("torch", "tensorflow")]
+    frameworks = [probe_framework(n, train) for n in FRAMEWORKS]
     checks += frameworks
     if not any(c.status == OK for c in frameworks):
         checks.append(Check("frameworks", FAIL, "no working framework",

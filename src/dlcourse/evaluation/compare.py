@@ -96,7 +96,7 @@ def markdown_table(rows: list[dict], frameworks: list[str]) -> str:
 
 
 def compare(config: str, overrides: list[str] | None = None, runs_dir: str | Path = "runs",
-            frameworks: tuple[str, ...] = ("torch", "tensorflow"), evaluate: bool = True,
+            frameworks: tuple[str, ...] = tuple(FRAMEWORKS), evaluate: bool = True,
             progress=print, timeout: float | None = None) -> Path:
     """Train ``config`` with each framework in its own process and write the comparison folder; returns it."""
     from dlcourse.config import load_config
