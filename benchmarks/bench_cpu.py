@@ -209,7 +209,7 @@ def best_floor(floors: list[dict]) -> dict:
 
 
 def targets(report: dict) -> list[dict]:
-    """The issue's targets, each with its measured value and whether it is met (None: not measurable).
+    """The speed targets, each with its measured value and whether it is met (None: not measurable).
 
     MLP: speed-up over the course code, ratio to the fastest reference, fast recipe, per framework;
     CNN (when measured): ratio to the fastest reference, per framework; then ``dlcourse --help``.
@@ -347,7 +347,7 @@ def print_targets(console, report: dict) -> None:
     st = report["startup"]
     console.print(f"dlcourse --help: {_f(st.get('seconds'), '{:.3f}')} s (median of {len(st.get('runs', []))}; "
                   f"imports torch: {st.get('imports_torch')}, tensorflow: {st.get('imports_tensorflow')})")
-    tg = Table(title="Targets of the issue", title_justify="left")
+    tg = Table(title="Speed targets", title_justify="left")
     for col in ("target", "measured", "met"):
         tg.add_column(col)
     for row in report["targets"]:

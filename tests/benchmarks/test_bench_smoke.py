@@ -93,7 +93,7 @@ def test_tiny_benchmark_run_writes_complete_json(tmp_path, framework):
          "--model", "mlp", "--no-thread-sweep", "--json", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "Seconds per epoch" in proc.stdout and "Targets of the issue" in proc.stdout
+    assert "Seconds per epoch" in proc.stdout and "Speed targets" in proc.stdout
     report = json.loads(out.read_text())
     assert set(report) >= {"settings", "machine", "data", "startup", "floor", "results", "frameworks", "targets"}
     assert report["data"]["n_train"] == 256 and report["settings"]["epochs"] == 2
@@ -180,8 +180,8 @@ def test_tiny_cnn_benchmark_run_writes_complete_json(tmp_path, framework):
          "--model", "cnn", "--no-thread-sweep", "--json", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
-    assert "Seconds per epoch" in proc.stdout and "CNN (configs/mnist_cnn.yaml)" in proc.stdout
-    assert "Targets of the issue" in proc.stdout and "Time to the course" not in proc.stdout
+    assert "Seconds per epoch" in proc.stdout and "CNN (configs/mnist_cnn.yaml: conv 32" in proc.stdout
+    assert "Speed targets" in proc.stdout and "Time to the course" not in proc.stdout
     report = json.loads(out.read_text())
     assert report["settings"]["model"] == "cnn" and report["results"] == {} and report["frameworks"] == {}
     cnn = report["cnn"]
