@@ -38,6 +38,7 @@ CASES = {
     "avg_pool2d": ((8, 6, 3), [{"type": "avg_pool2d", "pool_size": [2, 3]}, {"type": "flatten"}]),
     "global_avg_pool2d": ((5, 5, 3), [{"type": "conv2d", "filters": 4, "kernel_size": 2},
                                       {"type": "global_avg_pool2d"}]),
+    "global_max_pool2d": ((6, 5, 2), [{"type": "global_max_pool2d"}]),
     "batch_norm-image": ((5, 5, 3), [{"type": "batch_norm", "momentum": 0.9}, {"type": "flatten"}]),
     "batch_norm-features": ((6,), [{"type": "dense", "units": 4}, {"type": "batch_norm", "epsilon": 1e-5}]),
 }

@@ -323,6 +323,12 @@ class GlobalAvgPool2D(LayerSpec):
         return int(np.prod(shape))
 
 
+class GlobalMaxPool2D(GlobalAvgPool2D):
+    """Largest value over height and width: ``(h, w, c) -> (c,)``."""
+
+    type: Literal["global_max_pool2d"]
+
+
 class BatchNorm(LayerSpec):
     """Batch normalisation over the last axis (features, or an image's channels).
 
@@ -370,7 +376,7 @@ class BatchNorm(LayerSpec):
 
 #: Every layer type, by the ``type`` key a config uses.
 LAYER_TYPES: dict[str, type[LayerSpec]] = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in (
-    Flatten, Dense, Dropout, ActivationLayer, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, BatchNorm)}
+    Flatten, Dense, Dropout, ActivationLayer, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, BatchNorm)}
 
 Layer = Annotated[Union[tuple(LAYER_TYPES.values())], Field(discriminator="type")]
 

@@ -37,6 +37,7 @@ BUILDERS: dict[str, Callable[[LayerTrace, int], list]] = {
     "max_pool2d": _pool(keras.layers.MaxPooling2D),
     "avg_pool2d": _pool(keras.layers.AveragePooling2D),
     "global_avg_pool2d": lambda t, seed: [keras.layers.GlobalAveragePooling2D()],          # (n, h, w, c) -> (n, c)
+    "global_max_pool2d": lambda t, seed: [keras.layers.GlobalMaxPooling2D()],              # (n, h, w, c) -> (n, c)
     "batch_norm": lambda t, seed: [keras.layers.BatchNormalization(momentum=t.layer.momentum, epsilon=t.layer.epsilon)],
 }
 

@@ -86,9 +86,11 @@ def _pool(kind):
     return build
 
 
-def _global_avg_pool2d(t: LayerTrace, ctx: _Context) -> list[nn.Module]:
-    ctx.channels_first = False
-    return [nn.AdaptiveAvgPool2d(1), nn.Flatten()]           # (n, c, h, w) -> (n, c)
+def _global_pool(kind):
+    def build(t: LayerTrace, ctx: _Context) -> list[nn.Module]:
+        ctx.channels_first = False
+        return [kind(1), nn.Flatten()]                       # (n, c, h, w) -> (n, c, 1, 1) -> (n, c)
+    return build
 
 
 def _batch_norm(t: LayerTrace, ctx: _Context) -> list[nn.Module]:
@@ -113,7 +115,8 @@ BUILDERS: dict[str, Callable[[LayerTrace, _Context], list[nn.Module]]] = {
     "conv2d": _conv2d,
     "max_pool2d": _pool(nn.MaxPool2d),
     "avg_pool2d": _pool(nn.AvgPool2d),
-    "global_avg_pool2d": _global_avg_pool2d,
+    "global_avg_pool2d": _global_pool(nn.AdaptiveAvgPool2d),
+    "global_max_pool2d": _global_pool(nn.AdaptiveMaxPool2d),
     "batch_norm": _batch_norm,
 }
 
