@@ -35,6 +35,10 @@ def _add_train(sub) -> None:
                    help="override a config value, e.g. --set training.epochs=5 (repeatable)")
     p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"),
                    help="where run folders are written (default: ./runs or $DLCOURSE_RUNS_DIR)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"),
+                   help="where to train (default: the config's runtime.device, auto: CUDA, else MPS, else CPU)")
+    p.add_argument("--precision", choices=("32", "bf16", "16-mixed"),
+                   help="float32, bfloat16 compute, or float16 with loss scaling on CUDA (default: runtime.precision)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     p.add_argument("--result-json", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_train)
@@ -51,24 +55,27 @@ def _cmd_train(args) -> int:
     from dlcourse.errors import UserError
     from dlcourse.training.runner import load_run_config
 
+    args.quiet = args.quiet or int(os.environ.get("RANK", 0)) > 0   # under torchrun, the first process speaks
     if args.resume:
-        if args.config or args.overrides or args.framework or args.recipe:
+        if args.config or args.overrides or args.framework or args.recipe or args.device or args.precision:
             raise UserError("--resume continues a run with its own recorded config; "
-                            "do not give CONFIG, --set, --recipe or --framework with it.")
+                            "do not give CONFIG, --set, --recipe, --framework, --device or --precision with it.")
         config = load_run_config(RunFolder.open(args.resume).path)
     elif not args.config:
         raise UserError("train needs a CONFIG (a YAML file or a shipped config name) or --resume RUN_DIR.")
     else:
         from dlcourse.training.recipes import recipe_overrides
 
-        config = load_config(args.config, recipe_overrides(args.recipe) + args.overrides)
+        runtime = [f"runtime.{key}={value}" for key, value in (("device", args.device), ("precision", args.precision))
+                   if value]
+        config = load_config(args.config, recipe_overrides(args.recipe) + runtime + args.overrides)
     framework = args.framework or config.framework
     reporter = make_reporter(args.quiet)
     if not args.quiet:
         verb = "resuming" if args.resume else "training"
         print(f"{verb} '{config.name}' with {framework} (seed {config.seed})", flush=True)
     result = run_experiment(config, framework, args.runs_dir, reporter, resume=args.resume, catch_signals=True)
-    if args.result_json:
+    if args.result_json and result.path is not None:
         write_json(Path(args.result_json),
                    {"path": str(result.path), "framework": framework, "metrics": result.metrics})
     if not args.quiet:

@@ -180,9 +180,26 @@ class RuntimeConfig(_Strict):
     as one tensor (``jit_compile``: XLA, off unless asked); ``false`` gives the frameworks'
     plain defaults (Keras ``fit``, one step per call).
     ``threads: auto`` picks the thread count for the machine and the batch size.
+    ``device``: ``auto`` takes a CUDA GPU, else Apple's MPS, else the CPU. ``precision``: ``32``
+    (float32), ``bf16`` (bfloat16 compute, float32 weights: ``torch.autocast``, Keras'
+    ``mixed_bfloat16`` policy) or ``16-mixed`` (float16 compute with loss scaling, CUDA GPUs only).
+    ``distribution`` (TensorFlow; PyTorch runs under ``torchrun``): ``mirrored`` replicates the
+    model over the local devices (``tf.distribute.MirroredStrategy``), ``multi_worker`` over the
+    machines that ``TF_CONFIG`` lists (``MultiWorkerMirroredStrategy``). ``cpu_replicas``: split a
+    CPU into that many devices for ``mirrored``, to try distribution on a laptop.
     """
 
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision(cls, value):
+        """``32`` written as a number in YAML or on the command line is the text ``"32"``."""
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     threads: int | Literal["auto"] = "auto"
+    device: Literal["auto", "cpu", "cuda", "mps"] = "auto"
+    precision: Literal["32", "bf16", "16-mixed"] = "32"
+    distribution: Literal["none", "mirrored", "multi_worker"] = "none"
+    cpu_replicas: int = Field(1, ge=1, le=64, strict=True)
     deterministic: bool = True
     fast_path: bool = True
     steps_per_execution: int | Literal["auto"] = "auto"

@@ -41,6 +41,9 @@ class StepEngine(Protocol):
     def inject_nan(self) -> None:
         """Put a NaN into the first weight (fault injection for tests)."""
 
+    def any_rank(self, flag: bool) -> bool:
+        """``flag``, or in a distributed run: whether it is true in any process (all then stop together)."""
+
     def write_graph(self, log_dir: Path) -> None:
         """Store the model's graph as TensorBoard event files under ``log_dir``."""
 
@@ -51,8 +54,10 @@ class Backend(Protocol):
 
     NAME: str
 
-    def setup_runtime(self, seed: int, threads: int, deterministic: bool) -> dict:
-        """Seed every generator, fix the thread count and determinism; returns what was applied."""
+    def setup_runtime(self, seed: int, threads: int, deterministic: bool, device: str, precision: str,
+                      distribution: str, cpu_replicas: int) -> dict:
+        """Seed every generator, fix the thread count and determinism, check the device, precision and
+        distribution (:class:`~dlcourse.errors.UserError` for one the machine cannot run); returns what was applied."""
 
     def versions(self) -> dict:
         """The framework's versions and devices, for the run folder."""
@@ -96,4 +101,4 @@ class Backend(Protocol):
 
 #: The names every backend module exports (the contract suite checks them and their signatures).
 BACKEND_FUNCTIONS = tuple(name for name in Backend.__dict__ if not name.startswith("_") and callable(getattr(Backend, name)))
-ENGINE_METHODS = ("run", "save", "load", "inject_nan", "write_graph")
+ENGINE_METHODS = ("run", "save", "load", "inject_nan", "any_rank", "write_graph")

@@ -37,15 +37,17 @@ class TrainingControl:
         Where checkpoints go (``RUN/checkpoints``); ``None`` disables them (tests, benchmarks).
     resume:
         Restore the newest valid checkpoint before training.
+    write:
+        ``False``: checkpoints are read (resume) but never written.
     nan_at:
         ``(epoch, step)`` at which a NaN is injected into the first weight before the step
         (a testing aid, also settable with ``DLCOURSE_FAULT_NAN_AT=EPOCH:STEP``).
     """
 
     def __init__(self, checkpoints: Path | None = None, resume: bool = False, nan_at: tuple[int, int] | None = None,
-                 warn: Callable[[str], None] | None = None):
+                 warn: Callable[[str], None] | None = None, write: bool = True):
         self.store = CheckpointStore(checkpoints, warn=warn) if checkpoints else None
-        self.resume = resume
+        self.resume, self.write = resume, write
         self.stop_signal: str | None = None
         self.run_path: Path | None = None
         if nan_at is None and os.environ.get("DLCOURSE_FAULT_NAN_AT"):
@@ -107,8 +109,9 @@ class TrainingControl:
 
     # -- checkpoints ---------------------------------------------------------------------------
     def save(self, epoch: int, step: int, suffix: str, write: Callable[[Path], None], meta: dict) -> Path | None:
-        """Write a checkpoint through ``write(tmp_path)``; returns its path (``None`` when disabled)."""
-        if self.store is None:
+        """Write a checkpoint through ``write(tmp_path)``; returns its path (``None`` when disabled, or in
+        the processes of a distributed run other than the first, which read checkpoints but never write them)."""
+        if self.store is None or not self.write:
             return None
         return self.store.write(epoch, step, suffix, write, meta)
 

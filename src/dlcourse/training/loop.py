@@ -39,6 +39,13 @@ def _diverged(loss: float, epoch: int, step: int, config, control: TrainingContr
                             f"{kept} Lower the learning rate or normalise the inputs (data.scaling: standard).")
 
 
+def _stop_everywhere(engine, control: TrainingControl) -> bool:
+    """Whether to stop now; in a distributed run, every process stops if one was asked to."""
+    if engine.any_rank(control.should_stop) and not control.should_stop:
+        control.request_stop("a stop request to another process")
+    return control.should_stop
+
+
 def _tensorboard(control: TrainingControl):
     folder = getattr(control, "tensorboard", None)
     if folder is None:
@@ -112,7 +119,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                 kept.append(_seen(task, out))
                 step += done
                 reporter.step(step, float(losses[-1]))
-                if control.should_stop and step < steps:
+                if _stop_everywhere(engine, control) and step < steps:
                     path = save(epoch, step, {"seen": np.concatenate(kept).tolist(), "loss_sum": loss_sum,
                                               "elapsed": elapsed + time.perf_counter() - t0})
                     raise control.interrupted(epoch, step, path)
@@ -122,6 +129,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                 out_v = backend.predict(model, xv)
                 logs["val_loss"] = loss_value(task, yv, out_v)
                 logs.update({f"val_{k}": v for k, v in epoch_metrics(task, yv, _seen(task, out_v)).items()})
+            _stop_everywhere(engine, control)
             control.end_epoch(epoch, tcfg.epochs, logs, elapsed + time.perf_counter() - t0, history, reporter,
                               lambda: save(epoch, steps, {}), tb)
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +101,34 @@ def linear_coefficients(weights: list[np.ndarray], scaler) -> dict[str, float] |
     return {"slope": w / scale, "intercept": b - w * shift / scale}
 
 
+def process_rank() -> tuple[int, int]:
+    """``(rank, world size)`` of this process as ``torchrun`` sets them (``(0, 1)`` otherwise)."""
+    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+
+
+class _NoRunFolder:
+    """What a process other than the first of a distributed run has in place of a run folder: it writes nothing."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.checkpoints = path / "checkpoints" if path else None
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
+
+
+def check_distribution(config: ExperimentConfig, framework: str, world: int) -> None:
+    """A distributed launch that cannot work is one sentence, before any framework is imported."""
+    if world > 1 and framework != "torch":
+        raise ConfigError(f"this process was started by torchrun ({world} processes), which distributes PyTorch; "
+                          f"the run uses {framework}.", "Use -f torch, or for TensorFlow run one process with "
+                                                        "--set runtime.distribution=mirrored.")
+    if world > 1 and config.training.batch_size % world:
+        raise ConfigError(f"training.batch_size {config.training.batch_size} cannot be shared evenly between "
+                          f"{world} processes.", f"Use a multiple of {world}, e.g. --set training.batch_size="
+                                                 f"{max(world, config.training.batch_size // world * world)}.")
+
+
 def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_dir: str | Path = "runs",
                    reporter=None, resume: str | Path | None = None, catch_signals: bool = False) -> RunResult:
     """Train ``config`` with ``framework`` (default: the config's) and write its run folder.
@@ -127,15 +156,21 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         dataset, splits, scaler = prepare_splits(config.data, config.seed)
     check_model_fits_data(config, dataset)
     check_finite_data(dataset, splits)
-    if run is None:
+    rank, world = process_rank()
+    check_distribution(config, framework, world)
+    if rank > 0:                                            # only the first process writes
+        run, reporter = _NoRunFolder(run.path if run else None), Reporter()
+    elif run is None:
         run = RunFolder.create(runs_dir, config.name, framework)   # an unwritable folder is found before training
-    control = TrainingControl(run.checkpoints, resume=bool(resume))
+    control = TrainingControl(run.checkpoints, resume=bool(resume), write=rank == 0)
     control.run_path = run.path
-    control.tensorboard = run.path / "tensorboard"
+    control.tensorboard = run.path / "tensorboard" if rank == 0 else None
     try:
         backend = get_backend(framework)
         threads, why = resolve_threads(config, dataset.feature_shape)
-        settings = backend.setup_runtime(config.seed, threads, config.runtime.deterministic)
+        rt = config.runtime
+        settings = backend.setup_runtime(config.seed, threads, rt.deterministic, rt.device, rt.precision,
+                                         rt.distribution, rt.cpu_replicas)
         settings["threads_reason"] = why
         if not resume:
             run.write_config(config.to_dict())
@@ -158,7 +193,8 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         if coef:
             metrics["linear"] = coef
         run.write_history(history)
-        backend.save_model(model, run.path)
+        if rank == 0:
+            backend.save_model(model, run.path)
         run.write_json("metrics.json", metrics)                 # written last: its presence means complete
         path = run.finish()
     except BaseException as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+import contextlib
 from pathlib import Path
 
 import keras
@@ -37,8 +38,8 @@ def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
     rt = config.runtime
     work = sum(t.multiply_adds for t in config.model.trace(tuple(train_shape[1:])))
     fused = rt.fast_path and config.optimizer.name == "adam"
-    return {"loop": "dlcourse epoch loop, compiled tf.function steps", "steps_per_call": steps_per_call(
-                config, int(train_shape[0]), work),
+    calls = 1 if rt.distribution != "none" else steps_per_call(config, int(train_shape[0]), work)
+    return {"loop": "dlcourse epoch loop, compiled tf.function steps", "steps_per_call": calls,
             "data": "one float32 tensor in memory" + (", augmented per batch in the graph" if config.data.augment else ""),
             "optimizer_kernel": "fused ResourceApplyAdam" if fused else "keras optimizer.apply",
             "jit_compile": bool(rt.fast_path and rt.jit_compile is True), "eval_batch_size": 4096}
@@ -56,15 +57,20 @@ class Engine:
     suffix = SUFFIX
 
     def __init__(self, model, config, x: np.ndarray, y: np.ndarray):
+        from dlcourse.backends.tensorflow.runtime import STRATEGY
+
         settings = execution_settings(config, x.shape)
-        self.model, self.bs = model, int(config.training.batch_size)
-        compile_model(model, config, steps_per_epoch(len(x), self.bs))
+        self.model, self.bs, self.strategy = model, int(config.training.batch_size), STRATEGY
+        with STRATEGY.scope() if STRATEGY is not None else contextlib.nullcontext():
+            compile_model(model, config, steps_per_epoch(len(x), self.bs))
+            optimizer = model.optimizer
+            optimizer.build(model.trainable_variables)
         self.loss_fn = model.loss
+        self.per_sample = make_loss(config.loss, reduction=None)
         self.x = tf.constant(np.asarray(x, np.float32))      # (n, *shape)
         self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
-        optimizer = model.optimizer
-        optimizer.build(model.trainable_variables)
-        fused = fused_apply(optimizer) if config.runtime.fast_path else None
+        plain = STRATEGY is None and keras.mixed_precision.global_policy().name == "float32"
+        fused = fused_apply(optimizer) if config.runtime.fast_path and plain else None
         self.apply = fused or optimizer.apply
         self.augment = None
         if config.data.augment:
@@ -74,12 +80,23 @@ class Engine:
         # XLA compiles one step (the loop's shapes vary from call to call); autograph off: the loop
         # is an explicit tf.while_loop, and tracing skips converting Keras' code.
         self.step = tf.function(self._step, jit_compile=True, autograph=False) if settings["jit_compile"] else self._step
-        self.function = tf.function(self._steps, reduce_retracing=True, autograph=False,
+        # under a strategy, one step per call: collectives inside a graph loop would mix the steps' shapes
+        steps = self._steps if STRATEGY is None else self._replicated_step
+        self.function = tf.function(steps, reduce_retracing=True, autograph=False,
                                     input_signature=[tf.TensorSpec([None], tf.int64)])
 
     def run(self, idx: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-        done, losses, outputs = self.function(tf.constant(idx, tf.int64))
-        return int(done), losses.numpy(), outputs.numpy()
+        if self.strategy is None:
+            done, losses, outputs = self.function(tf.constant(idx, tf.int64))
+            return int(done), losses.numpy(), outputs.numpy()
+        losses, outputs = [], []
+        for start in range(0, len(idx), self.bs):
+            loss, out, finite = self.function(tf.constant(idx[start:start + self.bs], tf.int64))
+            losses.append(float(loss))
+            outputs.append(out.numpy())
+            if not bool(finite):
+                break
+        return len(losses), np.asarray(losses, np.float32), np.concatenate(outputs)
 
     def _step(self, batch):
         """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k), loss is finite)``."""
@@ -90,15 +107,42 @@ class Engine:
         with tf.GradientTape() as tape:
             out = model(xb, training=True)                   # (b, outputs)
             loss = self.loss_fn(yb, out)                      # mean over the batch
+            scaled = model.optimizer.scale_loss(loss)         # float16: the loss-scale optimizer's factor
         finite = tf.math.is_finite(loss)
 
         def update():
             variables = model.trainable_variables
-            self.apply(tape.gradient(loss, variables), variables)
+            self.apply(tape.gradient(scaled, variables), variables)
             return tf.constant(True)
 
         tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
-        return loss, out, finite
+        return loss, tf.cast(out, tf.float32), finite
+
+    def _replicated_step(self, batch):
+        """:meth:`_step` under a ``tf.distribute`` strategy: replica ``r`` of ``R`` takes the ``r``-th
+        contiguous block of ``batch (b,)``; each replica's loss is its share of the whole batch's mean
+        (``sum of its losses / b``), and the optimizer sums the replicas' gradients. Under a strategy,
+        the step of a non-finite loss is applied (the loop then stops; the last good checkpoint stays)."""
+        model, n = self.model, tf.shape(batch)[0]
+
+        def replica(batch):
+            ctx = tf.distribute.get_replica_context()
+            size = (n + ctx.num_replicas_in_sync - 1) // ctx.num_replicas_in_sync
+            mine = batch[ctx.replica_id_in_sync_group * size:(ctx.replica_id_in_sync_group + 1) * size]
+            xb, yb = tf.gather(self.x, mine), tf.gather(self.y, mine)
+            with tf.GradientTape() as tape:
+                out = model(xb, training=True)               # (b_r, outputs)
+                loss = tf.reduce_sum(self.per_sample(yb, out)) / tf.cast(n, tf.float32)
+                scaled = model.optimizer.scale_loss(loss)
+            variables = model.trainable_variables
+            model.optimizer.apply(tape.gradient(scaled, variables), variables)
+            out = tf.cast(out, tf.float32)                   # padded to the block size: collectives need equal shapes
+            return loss, tf.pad(out, [[0, size - tf.shape(out)[0]], [0, 0]])
+
+        losses, outputs = self.strategy.run(replica, args=(batch,))
+        loss = self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
+        # blocks are contiguous and only the last ones are short: the first n rows are the batch's, in order
+        return loss, self.strategy.gather(outputs, axis=0)[:n], tf.math.is_finite(loss)
 
     def _steps(self, idx):
         bs = self.bs
@@ -139,6 +183,9 @@ class Engine:
                 states = np.load(io.BytesIO(archive.read(RANDOM_STATE)))
                 for i, var in enumerate(self._random_states()):
                     var.assign(states[f"arr_{i}"])
+
+    def any_rank(self, flag: bool) -> bool:
+        return flag                                          # one process drives every replica
 
     def inject_nan(self) -> None:
         var = self.model.trainable_variables[0]

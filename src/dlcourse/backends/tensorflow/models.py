@@ -7,6 +7,7 @@ are copied as they are, layer after layer.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Callable
 
 import keras
@@ -49,13 +50,19 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
     A grey image ``(h, w)`` reaching an image layer is reshaped to ``(h, w, 1)``. The initial
     weights come from :func:`dlcourse.models.layers.initial_weights` (the same as PyTorch's).
     """
+    from dlcourse.backends.tensorflow import runtime
+
     keras.utils.set_random_seed(seed)
-    layers = [keras.Input(shape=tuple(input_shape))]
-    for t in spec.trace(input_shape):
-        if t.image_input is not None and t.image_input != t.input_shape:
-            layers.append(keras.layers.Reshape(t.image_input))                        # (n, h, w) -> (n, h, w, 1)
-        layers += BUILDERS[t.layer.type](t, seed)
-    model = keras.Sequential(layers)
+    with runtime.STRATEGY.scope() if runtime.STRATEGY is not None else contextlib.nullcontext():
+        layers = [keras.Input(shape=tuple(input_shape))]
+        for t in spec.trace(input_shape):
+            if t.image_input is not None and t.image_input != t.input_shape:
+                layers.append(keras.layers.Reshape(t.image_input))                    # (n, h, w) -> (n, h, w, 1)
+            layers += BUILDERS[t.layer.type](t, seed)
+        if keras.mixed_precision.global_policy().name != "float32":  # outputs and loss in float32
+            last = spec.layers[-1]
+            layers[-1] = keras.layers.Dense(last.units, activation=_act(last.activation), dtype="float32")
+        model = keras.Sequential(layers)
     set_weights(model, initial_weights(spec, input_shape, seed))
     return model
 

@@ -71,8 +71,11 @@ def fused_apply(optimizer: keras.optimizers.Optimizer):
     return apply
 
 
-def make_loss(name: str) -> keras.losses.Loss:
-    """``cross_entropy`` takes logits (``from_logits=True``), as PyTorch's ``CrossEntropyLoss`` does."""
+def make_loss(name: str, reduction: str | None = "sum_over_batch_size") -> keras.losses.Loss:
+    """``cross_entropy`` takes logits (``from_logits=True``), as PyTorch's ``CrossEntropyLoss`` does.
+
+    ``reduction=None`` gives one loss per sample (what a distributed step sums).
+    """
     if name == "cross_entropy":
-        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    return keras.losses.MeanSquaredError()
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
+    return keras.losses.MeanSquaredError(reduction=reduction)

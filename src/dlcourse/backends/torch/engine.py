@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from dlcourse.backends.torch.optim import make_loss, make_optimizer, make_scheduler
+from dlcourse.backends.torch.runtime import autocast, resolve_device, world
 from dlcourse.data.batches import steps_per_epoch, targets
 
 SUFFIX = ".pt"
@@ -35,14 +36,22 @@ def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
 
 class Engine:
     """Optimizer steps on ``model`` over ``x: (n, *shape) float32``, ``y: (n,) int64 | (n, k) float32``
-    (see :class:`dlcourse.backends.contract.StepEngine`)."""
+    (see :class:`dlcourse.backends.contract.StepEngine`).
+
+    The model and the whole training split are moved to the run's device once; a mini-batch is
+    an index into them there. With ``bf16`` or ``16-mixed`` the forward pass and the loss run under
+    ``torch.autocast`` (float32 weights), ``16-mixed`` with a gradient scaler.
+    """
 
     suffix = SUFFIX
 
     def __init__(self, model: nn.Module, config, x: np.ndarray, y: np.ndarray):
-        self.model, self.bs = model, config.training.batch_size
-        self.x = torch.as_tensor(np.ascontiguousarray(x, np.float32))   # (n, *shape)
-        self.y = torch.as_tensor(y)                                     # (n,) int64 or (n, k) float32
+        self.device, self.precision = resolve_device(config.runtime.device), config.runtime.precision
+        self.model, self.bs = model.to(self.device), config.training.batch_size
+        model.dlcourse_autocast = (self.device, self.precision)           # predict computes the same way
+        self.x = torch.as_tensor(np.ascontiguousarray(x, np.float32)).to(self.device)   # (n, *shape)
+        self.y = torch.as_tensor(y).to(self.device)                     # (n,) int64 or (n, k) float32
+        self.scaler = torch.amp.GradScaler("cuda") if self.precision == "16-mixed" else None
         self.loss_fn = make_loss(config.loss)
         self.optimizer = make_optimizer(config, model.parameters())
         self.scheduler = make_scheduler(self.optimizer, config, steps_per_epoch(len(x), self.bs))
@@ -51,42 +60,69 @@ class Engine:
             from dlcourse.backends.torch.data import batch_augmenter
             self.augment = batch_augmenter(config.data.augment, tuple(x.shape[1:]))
 
-    def run(self, idx: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-        model, bs = self.model, self.bs
-        idx = torch.as_tensor(idx)
-        losses, outputs = [], []
-        model.train()
-        for start in range(0, len(idx), bs):
-            batch = idx[start:start + bs]
-            xb, yb = self.x[batch], self.y[batch]            # (b, *shape), (b,) or (b, k)
-            if self.augment:
-                xb = self.augment(xb)                        # same shape, one random draw per image
-            out = model(xb)                                  # (b, outputs)
-            loss = self.loss_fn(out, yb)
-            value = float(loss.detach())                     # one read of the loss per step
-            losses.append(value)
-            outputs.append(out.detach())
-            if not np.isfinite(value):                       # stop before the step spoils the weights
-                break
-            self.optimizer.zero_grad(set_to_none=True)
+    def _forward(self, batch: torch.Tensor):
+        """``(outputs (b, k) float32, loss)`` of the rows ``batch (b,)``, training mode."""
+        xb, yb = self.x[batch], self.y[batch]                # (b, *shape), (b,) or (b, k)
+        if self.augment:
+            xb = self.augment(xb)                            # same shape, one random draw per image
+        with autocast(self.device, self.precision):
+            out = self.net(xb)                               # (b, outputs)
+            loss = self.loss_fn(out.float(), yb)
+        return out.detach().float(), loss
+
+    def _update(self, loss: torch.Tensor) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is not None:                          # float16: scale, unscale, skip overflowing steps
+            self.scaler.scale(loss).backward()
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        else:
             loss.backward()
             self.optimizer.step()
-            if self.scheduler:
-                self.scheduler.step()
-        return len(losses), np.asarray(losses, np.float32), torch.cat(outputs).numpy()
+        if self.scheduler:
+            self.scheduler.step()
+
+    @property
+    def net(self) -> nn.Module:
+        """What the forward pass calls (the model, or its DistributedDataParallel wrapper)."""
+        return self.model
+
+    def _step(self, batch: torch.Tensor) -> tuple[float, torch.Tensor, torch.Tensor]:
+        """One step on ``batch``; returns ``(loss value, outputs (b, k), loss)`` before the update."""
+        out, loss = self._forward(batch)
+        return float(loss.detach()), out, loss               # one read of the loss per step
+
+    def run(self, idx: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
+        bs = self.bs
+        idx = torch.as_tensor(idx).to(self.device)
+        losses, outputs = [], []
+        self.model.train()
+        for start in range(0, len(idx), bs):
+            value, out, loss = self._step(idx[start:start + bs])
+            losses.append(value)
+            outputs.append(out)
+            if not np.isfinite(value):                       # stop before the step spoils the weights
+                break
+            self._update(loss)
+        return len(losses), np.asarray(losses, np.float32), torch.cat(outputs).cpu().numpy()
+
+    def any_rank(self, flag: bool) -> bool:
+        return flag
 
     def save(self, path: Path) -> None:
         torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
                     "scheduler": self.scheduler.state_dict() if self.scheduler else {},
-                    "rng": torch.get_rng_state()}, path)
+                    "scaler": self.scaler.state_dict() if self.scaler else {}, "rng": torch.get_rng_state()}, path)
 
     def load(self, path: Path) -> None:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location=self.device, weights_only=True)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         if self.scheduler:
             self.scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng"])
+        if self.scaler and state.get("scaler"):
+            self.scaler.load_state_dict(state["scaler"])
+        torch.set_rng_state(state["rng"].cpu())
 
     def inject_nan(self) -> None:
         with torch.no_grad():
@@ -105,18 +141,73 @@ class Engine:
             model.train(was_training)
 
 
+class DistributedEngine(Engine):
+    """The same steps under ``torchrun``: ``DistributedDataParallel`` averages the gradients.
+
+    Each mini-batch of the shared epoch order is split between the processes (process ``r`` takes
+    rows ``r, r + W, r + 2W...`` of it); the loss is the mean over the whole mini-batch, and every
+    process returns the outputs of all its rows (gathered), so the epoch's metrics are those of the
+    whole split on every process.
+    """
+
+    def __init__(self, model: nn.Module, config, x: np.ndarray, y: np.ndarray):
+        super().__init__(model, config, x, y)
+        from torch.nn.parallel import DistributedDataParallel
+
+        self.rank, self.world = world()
+        device = [self.device] if self.device.startswith("cuda") else None
+        self.ddp = DistributedDataParallel(self.model, device_ids=device)
+
+    @property
+    def net(self) -> nn.Module:
+        return self.ddp
+
+    def _step(self, batch: torch.Tensor) -> tuple[float, torch.Tensor, torch.Tensor]:
+        dist = torch.distributed
+        mine = batch[self.rank::self.world]                  # this process's share of the mini-batch
+        out, loss = self._forward(mine)
+        # the whole mini-batch's mean loss: sum of (local mean x local rows) / rows
+        total = torch.stack([loss.detach().float() * len(mine), torch.tensor(float(len(mine)), device=loss.device)])
+        dist.all_reduce(total)
+        # outputs of every row, in the mini-batch's order (shares differ by one row at most)
+        size = -(-len(batch) // self.world)
+        padded = torch.zeros((size, *out.shape[1:]), dtype=out.dtype, device=out.device)
+        padded[:len(out)] = out
+        parts = [torch.empty_like(padded) for _ in range(self.world)]
+        dist.all_gather(parts, padded)
+        full = torch.empty((len(batch), *out.shape[1:]), dtype=out.dtype, device=out.device)
+        for r, part in enumerate(parts):
+            count = len(batch[r::self.world])
+            full[r::self.world] = part[:count]
+        # DDP averages the gradients of the processes' mean losses: scale so that the mean is the
+        # whole mini-batch's (they differ only when the shares are unequal)
+        loss = loss * (len(mine) * self.world / len(batch))
+        return float(total[0] / total[1]), full, loss
+
+    def any_rank(self, flag: bool) -> bool:
+        value = torch.tensor([1.0 if flag else 0.0], device=self.device)
+        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+        return bool(value.item())
+
+
 def make_engine(model: nn.Module, config, x: np.ndarray, y: np.ndarray) -> Engine:
-    return Engine(model, config, x, y)
+    return DistributedEngine(model, config, x, y) if world()[1] > 1 else Engine(model, config, x, y)
 
 
 @torch.inference_mode()
 def predict(model: nn.Module, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """``x: (n, *shape)`` float32 -> ``(n, outputs)`` float32 logits or values, in evaluation mode."""
+    """``x: (n, *shape)`` float32 -> ``(n, outputs)`` float32 logits or values, in evaluation mode.
+
+    Runs where the model is, with the precision it was trained with.
+    """
     if len(x) == 0:
         return np.zeros((0, 0), np.float32)
+    device, precision = getattr(model, "dlcourse_autocast", ("cpu", "32"))
     x = torch.as_tensor(np.asarray(x, dtype=np.float32))
     model.eval()
-    return torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)]).numpy()
+    with autocast(device, precision):
+        out = [model(x[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(x), batch_size)]
+    return torch.cat(out).numpy()
 
 
 def train_on_batches(model: nn.Module, config, batches) -> list[float]:
