@@ -44,6 +44,19 @@ def _add_train(sub) -> None:
     p.set_defaults(func=_cmd_train)
 
 
+def _first_process() -> bool:
+    """Whether this is the first process of a distributed run (``torchrun``'s rank, ``TF_CONFIG``'s worker index)."""
+    import json
+
+    if int(os.environ.get("RANK", 0) or 0) > 0:
+        return False
+    try:
+        task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
+        return int(task.get("index", 0)) == 0 or task.get("type") == "chief"
+    except (ValueError, AttributeError, TypeError):
+        return True
+
+
 def _cmd_train(args) -> int:
     from pathlib import Path
 
@@ -55,7 +68,7 @@ def _cmd_train(args) -> int:
     from dlcourse.errors import UserError
     from dlcourse.training.runner import load_run_config
 
-    args.quiet = args.quiet or int(os.environ.get("RANK", 0)) > 0   # under torchrun, the first process speaks
+    args.quiet = args.quiet or not _first_process()                 # in a distributed run, the first one speaks
     if args.resume:
         if args.config or args.overrides or args.framework or args.recipe or args.device or args.precision:
             raise UserError("--resume continues a run with its own recorded config; "

@@ -101,9 +101,26 @@ def linear_coefficients(weights: list[np.ndarray], scaler) -> dict[str, float] |
     return {"slope": w / scale, "intercept": b - w * shift / scale}
 
 
-def process_rank() -> tuple[int, int]:
-    """``(rank, world size)`` of this process as ``torchrun`` sets them (``(0, 1)`` otherwise)."""
-    return int(os.environ.get("RANK", 0)), int(os.environ.get("WORLD_SIZE", 1))
+def process_rank(config: ExperimentConfig) -> tuple[int, int, str | None]:
+    """``(rank, world size, launcher)`` of this process: from ``torchrun``'s variables, or for
+    ``runtime.distribution: multi_worker`` from ``TF_CONFIG`` (the worker's index among the workers);
+    ``(0, 1, None)`` for a single process."""
+    if int(os.environ.get("WORLD_SIZE", 1)) > 1:
+        return int(os.environ.get("RANK", 0)), int(os.environ["WORLD_SIZE"]), "torchrun"
+    if config.runtime.distribution == "multi_worker" and os.environ.get("TF_CONFIG"):
+        import json
+
+        try:
+            tf_config = json.loads(os.environ["TF_CONFIG"])
+            workers = len(tf_config["cluster"]["worker"]) + len(tf_config["cluster"].get("chief", []))
+            task = tf_config["task"]
+            rank = int(task["index"]) + (0 if task["type"] == "chief" or "chief" not in tf_config["cluster"] else 1)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"TF_CONFIG is not a valid cluster description ({exc!r} missing or malformed).",
+                              'Set it as {"cluster": {"worker": ["host1:port", ...]}, "task": {"type": "worker", '
+                              '"index": 0}}.') from None
+        return rank, workers, "tf_config"
+    return 0, 1, None
 
 
 class _NoRunFolder:
@@ -117,13 +134,18 @@ class _NoRunFolder:
         return lambda *args, **kwargs: None
 
 
-def check_distribution(config: ExperimentConfig, framework: str, world: int) -> None:
+def check_distribution(config: ExperimentConfig, framework: str, world: int, launcher: str | None) -> None:
     """A distributed launch that cannot work is one sentence, before any framework is imported."""
-    if world > 1 and framework != "torch":
+    if launcher == "tf_config" and framework != "tensorflow":
+        raise ConfigError("runtime.distribution: multi_worker is TensorFlow's; the run uses torch.",
+                          "Use -f tensorflow, or launch PyTorch with torchrun.")
+    if launcher != "torchrun":
+        return
+    if framework != "torch":
         raise ConfigError(f"this process was started by torchrun ({world} processes), which distributes PyTorch; "
                           f"the run uses {framework}.", "Use -f torch, or for TensorFlow run one process with "
                                                         "--set runtime.distribution=mirrored.")
-    if world > 1 and config.training.batch_size % world:
+    if config.training.batch_size % world:
         raise ConfigError(f"training.batch_size {config.training.batch_size} cannot be shared evenly between "
                           f"{world} processes.", f"Use a multiple of {world}, e.g. --set training.batch_size="
                                                  f"{max(world, config.training.batch_size // world * world)}.")
@@ -156,8 +178,8 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         dataset, splits, scaler = prepare_splits(config.data, config.seed)
     check_model_fits_data(config, dataset)
     check_finite_data(dataset, splits)
-    rank, world = process_rank()
-    check_distribution(config, framework, world)
+    rank, world, launcher = process_rank(config)
+    check_distribution(config, framework, world, launcher)
     if rank > 0:                                            # only the first process writes
         run, reporter = _NoRunFolder(run.path if run else None), Reporter()
     elif run is None:

@@ -117,7 +117,8 @@ def setup_runtime(seed: int, threads: int | str = "auto", deterministic: bool = 
     settings = {"threads": tf.config.threading.get_intra_op_parallelism_threads() or n,
                 "deterministic": deterministic, "seed": seed, "device": where, "precision": precision}
     if STRATEGY is not None:
-        settings["distributed"] = {"engine": f"tf.distribute.{type(STRATEGY).__name__}",
+        name = {"mirrored": "MirroredStrategy", "multi_worker": "MultiWorkerMirroredStrategy"}[distribution]
+        settings["distributed"] = {"engine": f"tf.distribute.{name}",
                                    "replicas": STRATEGY.num_replicas_in_sync}
     return settings
 
