@@ -343,6 +343,37 @@ def cnn(*layers: str, dataset: str = "digits", units: int = 10) -> str:
             .replace("DATASET", dataset).replace("UNITS", str(units)))
 
 
+@provokes("device-cuda-missing", slow=True)
+def _(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    return train(tmp_path, GOOD, "-f", "torch", "--device", "cuda")
+
+
+@provokes("precision-needs-cuda", slow=True)
+def _(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a CUDA GPU")
+    return train(tmp_path, GOOD, "-f", "torch", "--precision", "16-mixed")
+
+
+TORCHRUN = "import os, sys; os.environ.update(WORLD_SIZE='2', RANK='0'); from dlcourse.cli import run; run()"
+
+
+@provokes("distributed-batch")
+def _(tmp_path):
+    code, message = train(tmp_path, GOOD, "-f", "torch", "--set", "training.batch_size=33", code=TORCHRUN)
+    assert "batch_size 33" in message and "training.batch_size=32" in message
+    return code, message
+
+
+@provokes("distributed-framework")
+def _(tmp_path):
+    return train(tmp_path, GOOD, "-f", "tensorflow", code=TORCHRUN)
+
+
 # id -> (the model's first layers, what the message must name)
 LAYER_ERRORS = {
     "layer-needs-image": (("{type: flatten}", "{type: conv2d, filters: 4}"),

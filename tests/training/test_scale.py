@@ -171,3 +171,29 @@ def test_what_the_machine_cannot_run_is_one_sentence(case, tmp_path):
     assert len(lines) == 1 and re.search(pattern, lines[0]), proc.stderr[-2000:]
     assert "Traceback" not in proc.stderr
     assert not _runs(tmp_path / "runs"), "nothing left behind"
+
+
+@pytest.mark.slow
+def test_torchrun_run_stopped_by_a_fault_resumes_under_torchrun(tmp_path):
+    """A distributed run that diverges (NaN injected at epoch 3) keeps epoch 2's checkpoint; resumed under
+    torchrun it ends with the weights of one uninterrupted process (within 1e-5)."""
+    pytest.importorskip("torch")
+
+    def launch(*args, env=None):
+        port = _free_port()
+        return _run(["--nnodes=1", "--nproc_per_node=2", "--rdzv-backend=c10d", f"--rdzv-endpoint=127.0.0.1:{port}",
+                     "-m", "dlcourse", "train", *args], env={"DLCOURSE_DIST_TIMEOUT": "120", **(env or {})},
+                    module="torch.distributed.run")
+
+    stopped = launch("digits_mlp", "-f", "torch", "--runs-dir", str(tmp_path / "ddp"), "--set", "training.epochs=4",
+                     "--quiet", env={"DLCOURSE_FAULT_NAN_AT": "3:5"})
+    assert stopped.returncode != 0 and "the loss became nan at epoch 3, step 6" in stopped.stderr
+    (run,) = _runs(tmp_path / "ddp")
+    assert json.loads((run / "status.json").read_text())["state"] == "diverged"
+    resumed = launch("--resume", str(run), "--quiet")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert json.loads((run / "status.json").read_text())["state"] == "complete"
+    single = _run(["train", "digits_mlp", "-f", "torch", "--runs-dir", str(tmp_path / "single"), "--quiet",
+                   "--set", "training.epochs=4"])
+    assert single.returncode == 0, single.stderr[-2000:]
+    _same_result(run, _runs(tmp_path / "single")[0], atol=1e-5)
