@@ -34,9 +34,9 @@ runtime: {threads: 1}
 """
 
 
-# Keras' compiled loop runs these tiny steps about four times faster than the PyTorch loop: it gets
+# Keras' compiled loop runs these tiny steps over ten times faster than the PyTorch loop: it gets
 # more samples so that an epoch lasts well over the 0.25 s the interrupt test waits.
-N_SAMPLES = {"torch": 12000, "tensorflow": 36000}
+N_SAMPLES = {"torch": 12000, "tensorflow": 150000}
 
 
 def _config(tmp_path: Path, framework: str = "torch") -> Path:

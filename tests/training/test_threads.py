@@ -29,6 +29,9 @@ def test_auto_uses_one_thread_for_small_steps_and_all_cores_for_large_ones(monke
     n, why = threads.resolve_threads(_config(64), (28, 28))
     assert n == 4 and why == "auto: 6,504,448 multiply-adds per step, all 4 cores"
     assert threads.resolve_threads(_config(128), (8, 8))[0] == 1          # digits: tiny steps
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")                             # two torchrun processes share them
+    n, why = threads.resolve_threads(_config(64), (28, 28))
+    assert n == 2 and why.endswith("all 2 cores (the cores divided between 2 processes)")
 
 
 @pytest.mark.parametrize("cores", [1, None])

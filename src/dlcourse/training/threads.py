@@ -35,8 +35,10 @@ def resolve_threads(config, feature_shape: tuple[int, ...]) -> tuple[int, str]:
     """``(threads, reason)`` for ``config.runtime.threads`` (a number, or ``auto``)."""
     if config.runtime.threads != "auto":
         return int(config.runtime.threads), "set in the config"
-    cores = os.cpu_count() or 1
+    processes = int(os.environ.get("LOCAL_WORLD_SIZE", 1) or 1)       # torchrun's processes on this machine
+    cores = max((os.cpu_count() or 1) // processes, 1)
     work = forward_work(config.model, feature_shape, config.training.batch_size)
     if work < PARALLEL_WORK or cores == 1:
         return 1, f"auto: {work:,} multiply-adds per step is too little work to share between threads"
-    return cores, f"auto: {work:,} multiply-adds per step, all {cores} cores"
+    share = f" (the cores divided between {processes} processes)" if processes > 1 else ""
+    return cores, f"auto: {work:,} multiply-adds per step, all {cores} cores{share}"
