@@ -343,20 +343,18 @@ def cnn(*layers: str, dataset: str = "digits", units: int = 10) -> str:
             .replace("DATASET", dataset).replace("UNITS", str(units)))
 
 
-@provokes("device-cuda-missing", slow=True)
-def _(tmp_path):
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a CUDA GPU")
-    return train(tmp_path, GOOD, "-f", "torch", "--device", "cuda")
+def _without_cuda(*args: str):
+    """A provoker training with PyTorch and ``args``: refused on a machine without a CUDA GPU."""
+    def provoke(tmp_path):
+        torch = pytest.importorskip("torch")
+        if torch.cuda.is_available():
+            pytest.skip("this machine has a CUDA GPU")
+        return train(tmp_path, GOOD, "-f", "torch", *args)
+    return provoke
 
 
-@provokes("precision-needs-cuda", slow=True)
-def _(tmp_path):
-    torch = pytest.importorskip("torch")
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a CUDA GPU")
-    return train(tmp_path, GOOD, "-f", "torch", "--precision", "16-mixed")
+provokes("device-cuda-missing", slow=True)(_without_cuda("--device", "cuda"))
+provokes("precision-needs-cuda", slow=True)(_without_cuda("--precision", "16-mixed"))
 
 
 TORCHRUN = "import os, sys; os.environ.update(WORLD_SIZE='2', RANK='0'); from dlcourse.cli import run; run()"

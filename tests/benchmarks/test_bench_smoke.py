@@ -85,14 +85,20 @@ def test_time_to_accuracy_counts_training_seconds_up_to_the_first_epoch_at_targe
     assert slow["reached"] is False and slow["fraction_of_course"] is None
 
 
-@pytest.mark.slow
-def test_tiny_benchmark_run_writes_complete_json(tmp_path, framework):
+def _tiny_run(tmp_path, framework: str, model: str) -> tuple[subprocess.CompletedProcess, Path]:
+    """``bench_cpu.py`` on 256 samples, 2 epochs, one framework and one model; returns the process and its JSON."""
     out = tmp_path / "cpu.json"
     proc = subprocess.run(
         [sys.executable, str(BENCH / "bench_cpu.py"), "--epochs", "2", "--samples", "256", "--only", framework,
-         "--model", "mlp", "--no-thread-sweep", "--json", str(out)],
+         "--model", model, "--no-thread-sweep", "--json", str(out)],
         capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc, out
+
+
+@pytest.mark.slow
+def test_tiny_benchmark_run_writes_complete_json(tmp_path, framework):
+    proc, out = _tiny_run(tmp_path, framework, "mlp")
     assert "Seconds per epoch" in proc.stdout and "Speed targets" in proc.stdout
     report = json.loads(out.read_text())
     assert set(report) >= {"settings", "machine", "data", "startup", "floor", "results", "frameworks", "targets"}
@@ -174,12 +180,7 @@ def test_cnn_targets_are_one_row_per_framework_after_the_mlp_rows():
 
 @pytest.mark.slow
 def test_tiny_cnn_benchmark_run_writes_complete_json(tmp_path, framework):
-    out = tmp_path / "cpu.json"
-    proc = subprocess.run(
-        [sys.executable, str(BENCH / "bench_cpu.py"), "--epochs", "2", "--samples", "256", "--only", framework,
-         "--model", "cnn", "--no-thread-sweep", "--json", str(out)],
-        capture_output=True, text=True, cwd=ROOT, timeout=900, stdin=subprocess.DEVNULL)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    proc, out = _tiny_run(tmp_path, framework, "cnn")
     assert "Seconds per epoch" in proc.stdout and "CNN (configs/mnist_cnn.yaml: conv 32" in proc.stdout
     assert "Speed targets" in proc.stdout and "Time to the course" not in proc.stdout
     report = json.loads(out.read_text())
