@@ -241,6 +241,26 @@ class EpochClock:
             self.test_accuracy.append(float(accuracy_fn()))
             self.eval_seconds.append(time.perf_counter() - t)
 
+    def keras_callback(self, accuracy_fn):
+        """A Keras callback that drives this clock during ``fit``; ``accuracy_fn(model)`` gives the test accuracy."""
+        import keras
+
+        clock = self
+
+        class Clock(keras.callbacks.Callback):
+            async_safe = True
+
+            def on_epoch_begin(self, epoch, logs=None):
+                clock.epoch_start()
+
+            def on_train_batch_end(self, batch, logs=None):
+                clock.step()
+
+            def on_epoch_end(self, epoch, logs=None):
+                clock.epoch_end(lambda: accuracy_fn(self.model))
+
+        return Clock()
+
     def finish(self, **extra) -> None:
         write_result(self.args.out, {
             "name": self.name, "framework": self.framework, "batch_size": self.batch_size,

@@ -153,19 +153,8 @@ def tensorflow_loop(args) -> None:
     model.compile(optimizer=keras.optimizers.Adam(1e-3),
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), **compile_kwargs)
 
-    class Clock(keras.callbacks.Callback):
-        async_safe = True
-
-        def on_epoch_begin(self, epoch, logs=None):
-            clock.epoch_start()
-
-        def on_train_batch_end(self, batch, logs=None):
-            clock.step()
-
-        def on_epoch_end(self, epoch, logs=None):
-            clock.epoch_end(lambda: keras_accuracy(self.model, xt, yte))
-
-    model.fit(x, y, batch_size=clock.batch_size, epochs=args.epochs, verbose=0, callbacks=[Clock()])
+    model.fit(x, y, batch_size=clock.batch_size, epochs=args.epochs, verbose=0,
+              callbacks=[clock.keras_callback(lambda model: keras_accuracy(model, xt, yte))])
     clock.finish(n_train=len(x), n_test=len(xt), threads=tf.config.threading.get_intra_op_parallelism_threads(),
                  steps_per_execution=args.spe or 1, jit_compile=args.jit, model=args.model, params=model.count_params(),
                  versions={"tensorflow": tf.__version__, "keras": keras.__version__})
