@@ -95,6 +95,16 @@ def test_compiled_loop_matches_keras_own_steps(task, optimizer):
                 assert fast_row[key] == pytest.approx(value, rel=1e-4, abs=1e-5), key
 
 
+@pytest.mark.parametrize("runtime", [{"precision": "bf16"}, {"distribution": "mirrored"}])
+def test_settings_record_the_plain_kernel_where_the_fused_one_cannot_run(runtime):
+    from dlcourse.backends.tensorflow.engine import execution_settings
+
+    config = _config("classification", OPTIMIZERS["adam"], True)
+    assert execution_settings(config, (70, 3, 2))["optimizer_kernel"] == "fused ResourceApplyAdam"
+    config.runtime = config.runtime.model_copy(update=runtime)
+    assert execution_settings(config, (70, 3, 2))["optimizer_kernel"] == "keras optimizer.apply"
+
+
 def test_fused_adam_follows_a_learning_rate_schedule_like_keras():
     schedule = {"name": "cosine", "warmup_epochs": 0.5, "warmup_start": 0.1, "min_fraction": 0.0}
     fast_model, _, _ = _train("classification", OPTIMIZERS["adam"], True, schedule)

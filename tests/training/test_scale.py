@@ -94,6 +94,25 @@ def test_mirrored_strategy_over_two_cpu_devices_matches_one_device(tmp_path):
 
 
 @pytest.mark.slow
+def test_mirrored_strategy_augments_like_one_device(tmp_path):
+    """Augmentation is applied under a strategy too: the same augmented steps as one device (within 1e-4),
+    not the plain ones; and the run records the optimizer kernel it really used."""
+    pytest.importorskip("tensorflow")
+    augment = ["--set", "data.augment=shift=0.1"]
+    for name, extra in (("one", []), ("mirrored", ["--set", "runtime.distribution=mirrored",
+                                                   "--set", "runtime.cpu_replicas=2"])):
+        proc = _run(["train", "digits_mlp", "-f", "tensorflow", "--runs-dir", str(tmp_path / name), *augment, *extra,
+                     *EPOCHS])
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    (one,), (mirrored,) = _runs(tmp_path / "one"), _runs(tmp_path / "mirrored")
+    _same_result(mirrored, one, atol=1e-4)
+    plain = _weights(_single("tensorflow", tmp_path))
+    assert max(np.abs(a - b).max() for a, b in zip(_weights(mirrored), plain)) > 1e-2, "augmentation was applied"
+    execution = json.loads((mirrored / "environment.json").read_text())["settings"]["execution"]
+    assert execution["optimizer_kernel"] == "keras optimizer.apply"
+
+
+@pytest.mark.slow
 def test_multi_worker_strategy_two_local_workers(tmp_path):
     """MultiWorkerMirroredStrategy from TF_CONFIG, two workers on free ports of 127.0.0.1: one run folder
     (the first worker's), the same result as one process."""

@@ -36,8 +36,9 @@ def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
     ``jit_compile``: XLA (``auto``: off, slower on a CPU for these models).
     """
     rt = config.runtime
-    work = sum(t.multiply_adds for t in config.model.trace(tuple(train_shape[1:])))
-    fused = rt.fast_path and config.optimizer.name == "adam"
+    work = config.model.multiply_adds(tuple(train_shape[1:]))
+    # the fused kernel writes plain float32 slots: not under a strategy's mirrored variables or mixed precision
+    fused = rt.fast_path and config.optimizer.name == "adam" and rt.distribution == "none" and rt.precision == "32"
     calls = 1 if rt.distribution != "none" else steps_per_call(config, int(train_shape[0]), work)
     return {"loop": "dlcourse epoch loop, compiled tf.function steps", "steps_per_call": calls,
             "data": "one float32 tensor in memory" + (", augmented per batch in the graph" if config.data.augment else ""),
@@ -69,8 +70,7 @@ class Engine:
         self.per_sample = make_loss(config.loss, reduction=None)
         self.x = tf.constant(np.asarray(x, np.float32))      # (n, *shape)
         self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
-        plain = STRATEGY is None and keras.mixed_precision.global_policy().name == "float32"
-        fused = fused_apply(optimizer) if config.runtime.fast_path and plain else None
+        fused = fused_apply(optimizer) if settings["optimizer_kernel"].startswith("fused") else None
         self.apply = fused or optimizer.apply
         self.augment = None
         if config.data.augment:
@@ -98,12 +98,17 @@ class Engine:
                 break
         return len(losses), np.asarray(losses, np.float32), np.concatenate(outputs)
 
-    def _step(self, batch):
-        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k), loss is finite)``."""
-        model = self.model
+    def _rows(self, batch):
+        """The inputs and targets of the rows ``batch (b,)``, augmented when the config asks for it."""
         xb, yb = tf.gather(self.x, batch), tf.gather(self.y, batch)  # (b, *shape), (b,) or (b, k)
         if self.augment is not None:
             xb = self.augment(xb)                             # same shape, one random draw per image
+        return xb, yb
+
+    def _step(self, batch):
+        """One optimizer step on the rows ``batch (b,)``; returns ``(loss, outputs (b, k), loss is finite)``."""
+        model = self.model
+        xb, yb = self._rows(batch)
         with tf.GradientTape() as tape:
             out = model(xb, training=True)                   # (b, outputs)
             loss = self.loss_fn(yb, out)                      # mean over the batch
@@ -124,12 +129,13 @@ class Engine:
         (``sum of its losses / b``), and the optimizer sums the replicas' gradients. Under a strategy,
         the step of a non-finite loss is applied (the loop then stops; the last good checkpoint stays)."""
         model, n = self.model, tf.shape(batch)[0]
+        rows = self._rows(batch)                              # gathered (and augmented) once, then shared out
 
-        def replica(batch):
+        def replica(xb, yb):
             ctx = tf.distribute.get_replica_context()
             size = (n + ctx.num_replicas_in_sync - 1) // ctx.num_replicas_in_sync
-            mine = batch[ctx.replica_id_in_sync_group * size:(ctx.replica_id_in_sync_group + 1) * size]
-            xb, yb = tf.gather(self.x, mine), tf.gather(self.y, mine)
+            mine = slice(ctx.replica_id_in_sync_group * size, (ctx.replica_id_in_sync_group + 1) * size)
+            xb, yb = xb[mine], yb[mine]
             with tf.GradientTape() as tape:
                 out = model(xb, training=True)               # (b_r, outputs)
                 loss = tf.reduce_sum(self.per_sample(yb, out)) / tf.cast(n, tf.float32)
@@ -139,7 +145,7 @@ class Engine:
             out = tf.cast(out, tf.float32)                   # padded to the block size: collectives need equal shapes
             return loss, tf.pad(out, [[0, size - tf.shape(out)[0]], [0, 0]])
 
-        losses, outputs = self.strategy.run(replica, args=(batch,))
+        losses, outputs = self.strategy.run(replica, args=rows)
         loss = self.strategy.reduce(tf.distribute.ReduceOp.SUM, losses, axis=None)
         # blocks are contiguous and only the last ones are short: the first n rows are the batch's, in order
         return loss, self.strategy.gather(outputs, axis=0)[:n], tf.math.is_finite(loss)
