@@ -44,19 +44,6 @@ def _add_train(sub) -> None:
     p.set_defaults(func=_cmd_train)
 
 
-def _first_process() -> bool:
-    """Whether this is the first process of a distributed run (``torchrun``'s rank, ``TF_CONFIG``'s worker index)."""
-    import json
-
-    if int(os.environ.get("RANK", 0) or 0) > 0:
-        return False
-    try:
-        task = json.loads(os.environ.get("TF_CONFIG") or "{}").get("task", {})
-        return int(task.get("index", 0)) == 0 or task.get("type") == "chief"
-    except (ValueError, AttributeError, TypeError):
-        return True
-
-
 def _cmd_train(args) -> int:
     from pathlib import Path
 
@@ -66,9 +53,8 @@ def _cmd_train(args) -> int:
     from dlcourse.training.runner import run_experiment
 
     from dlcourse.errors import UserError
-    from dlcourse.training.runner import load_run_config
+    from dlcourse.training.runner import load_run_config, process_rank
 
-    args.quiet = args.quiet or not _first_process()                 # in a distributed run, the first one speaks
     if args.resume:
         if args.config or args.overrides or args.framework or args.recipe or args.device or args.precision:
             raise UserError("--resume continues a run with its own recorded config; "
@@ -83,6 +69,7 @@ def _cmd_train(args) -> int:
                    if value]
         config = load_config(args.config, recipe_overrides(args.recipe) + runtime + args.overrides)
     framework = args.framework or config.framework
+    args.quiet = args.quiet or process_rank(config)[0] > 0       # in a distributed run, the first process speaks
     reporter = make_reporter(args.quiet)
     if not args.quiet:
         verb = "resuming" if args.resume else "training"

@@ -105,6 +105,10 @@ class ModelSpec(_Strict):
         (:func:`dlcourse.models.layers.trace`; a misfit raises a teaching :class:`ConfigError`)."""
         return trace(self.layers, input_shape)
 
+    def multiply_adds(self, input_shape: tuple[int, ...]) -> int:
+        """Multiply-adds of one sample's forward pass, every layer counted."""
+        return sum(t.multiply_adds for t in self.trace(input_shape))
+
 
 # ----------------------------------------------------------------------------- optimizers
 class SGD(_Strict):

@@ -28,7 +28,7 @@ PARALLEL_WORK = 5_000_000
 
 def forward_work(model_spec, feature_shape: tuple[int, ...], batch_size: int) -> int:
     """Multiply-adds of one mini-batch's forward pass, every layer counted (:mod:`dlcourse.models.layers`)."""
-    return sum(t.multiply_adds for t in model_spec.trace(tuple(feature_shape))) * batch_size
+    return model_spec.multiply_adds(tuple(feature_shape)) * batch_size
 
 
 def resolve_threads(config, feature_shape: tuple[int, ...]) -> tuple[int, str]:

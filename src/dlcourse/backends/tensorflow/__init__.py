@@ -9,7 +9,7 @@ from dlcourse.backends.tensorflow.engine import execution_settings, make_engine,
 from dlcourse.backends.tensorflow.io import load_model, save_model
 from dlcourse.backends.tensorflow.models import build_model, count_params, get_weights, layer_table, set_weights
 
+from dlcourse.backends.contract import BACKEND_FUNCTIONS
+
 NAME = "tensorflow"
-__all__ = ["NAME", "augment_batch", "build_model", "count_params", "execution_settings", "get_weights", "layer_table",
-           "load_model", "make_engine", "predict", "save_model", "set_weights", "setup_runtime", "train_on_batches",
-           "versions"]
+__all__ = ["NAME", *BACKEND_FUNCTIONS]                   # the contract's names, no more

@@ -9,7 +9,7 @@ from dlcourse.backends.torch.io import load_model, save_model
 from dlcourse.backends.torch.models import build_model, count_params, get_weights, layer_table, set_weights
 from dlcourse.backends.torch.runtime import setup_runtime, versions
 
+from dlcourse.backends.contract import BACKEND_FUNCTIONS
+
 NAME = "torch"
-__all__ = ["NAME", "augment_batch", "build_model", "count_params", "execution_settings", "get_weights", "layer_table",
-           "load_model", "make_engine", "predict", "save_model", "set_weights", "setup_runtime", "train_on_batches",
-           "versions"]
+__all__ = ["NAME", *BACKEND_FUNCTIONS]                   # the contract's names, no more
