@@ -20,6 +20,8 @@ EXTENSIONS = (
     "dlcourse.commands.data",
     "dlcourse.commands.evaluation",
     "dlcourse.commands.lessons",
+    "dlcourse.commands.improve",
+    "dlcourse.commands.weights",
 )
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_serializer, model_validator
 
 from dlcourse.errors import ConfigError, did_you_mean
 from dlcourse.frameworks import NAMES as FRAMEWORKS
@@ -130,6 +130,16 @@ class Adam(_Strict):
     eps: float = Field(1e-8, gt=0)
 
 
+class AdamW(Adam):
+    """Adam with *decoupled* weight decay: before each update ``w -= lr * weight_decay * w``, outside
+    the gradient and Adam's moments (``torch.optim.AdamW``, ``keras.optimizers.AdamW``; every trainable
+    weight, biases included, as both frameworks do by default). Not the same as an ``l2`` penalty on
+    a layer, which goes through the gradient and so through Adam's scaling."""
+
+    name: Literal["adamw"]  # type: ignore[assignment]
+    weight_decay: float = Field(0.01, ge=0)
+
+
 class RMSprop(_Strict):
     """RMSprop. ``eps`` is added outside the square root (PyTorch's form); Keras receives ``eps**2`` inside it."""
 
@@ -140,38 +150,124 @@ class RMSprop(_Strict):
     momentum: float = Field(0.0, ge=0, lt=1)
 
 
-Optimizer = Annotated[Union[SGD, Adam, RMSprop], Field(discriminator="name")]
+Optimizer = Annotated[Union[SGD, Adam, AdamW, RMSprop], Field(discriminator="name")]
 
 
 # ----------------------------------------------------------------------------- training
-class Schedule(_Strict):
-    """Learning rate over the run, updated after every mini-batch.
+SCHEDULES = ("constant", "cosine", "step", "exponential", "one_cycle", "plateau")
+#: The settings each schedule reads (any other one given is refused).
+SCHEDULE_KEYS = {
+    "constant": (),
+    "cosine": ("warmup_epochs", "warmup_start", "min_fraction"),
+    "step": ("step_epochs", "gamma"),
+    "exponential": ("gamma",),
+    "one_cycle": ("pct_start", "div_factor", "final_div_factor"),
+    "plateau": ("monitor", "factor", "patience", "min_delta", "min_lr"),
+}
 
-    ``constant``: ``optimizer.lr`` throughout. ``cosine``: linear warm-up from
-    ``lr * warmup_start`` to ``lr`` over ``warmup_epochs``, then cosine decay to
-    ``lr * min_fraction`` at the last step (Keras' ``CosineDecay`` with warm-up;
-    the same function drives a ``LambdaLR`` in PyTorch).
+
+class Schedule(_Strict):
+    """The learning rate over the run; ``optimizer.lr`` is its reference value (see
+    :mod:`dlcourse.models.schedules` for the formulas). Every schedule but ``plateau`` is a function
+    of the update number, applied before every mini-batch; ``plateau`` changes the rate between epochs.
+
+    * ``constant``: ``lr`` throughout.
+    * ``cosine``: linear warm-up from ``lr * warmup_start`` to ``lr`` over ``warmup_epochs``, then a
+      cosine decay to ``lr * min_fraction`` at the last update (Keras' ``CosineDecay`` with warm-up).
+    * ``step``: ``lr * gamma ** floor(epoch / step_epochs)`` (PyTorch's ``StepLR``).
+    * ``exponential``: ``lr * gamma ** epoch``, ``epoch`` counted in fractions of epochs (Keras'
+      ``ExponentialDecay`` with ``decay_steps`` = one epoch).
+    * ``one_cycle``: from ``lr / div_factor`` up to ``lr`` over the first ``pct_start`` of the run,
+      then down to ``lr / div_factor / final_div_factor``, both halves cosine (PyTorch's ``OneCycleLR``).
+    * ``plateau``: multiply the rate by ``factor`` when ``monitor`` has not improved by more than
+      ``min_delta`` for ``patience`` epochs, never below ``min_lr`` (``ReduceLROnPlateau``).
     """
 
-    name: Literal["constant", "cosine"] = "constant"
+    name: Literal["constant", "cosine", "step", "exponential", "one_cycle", "plateau"] = "constant"
     warmup_epochs: float = Field(0.0, ge=0)
     warmup_start: float = Field(0.0, ge=0, le=1)
     min_fraction: float = Field(0.0, ge=0, le=1)
+    step_epochs: float = Field(10.0, gt=0)
+    gamma: float = Field(0.1, gt=0, le=1)
+    pct_start: float = Field(0.3, gt=0, lt=1)
+    div_factor: float = Field(25.0, ge=1)
+    final_div_factor: float = Field(1e4, ge=1)
+    monitor: str = "val_loss"
+    factor: float = Field(0.1, gt=0, lt=1)
+    patience: int = Field(3, ge=0, strict=True)
+    min_delta: float = Field(0.0, ge=0)
+    min_lr: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _keys_of_this_schedule(self) -> "Schedule":
+        allowed = SCHEDULE_KEYS[self.name]
+        foreign = sorted(set(self.model_fields_set) - {"name", *allowed})
+        if foreign:
+            owners = [n for n, keys in SCHEDULE_KEYS.items() if foreign[0] in keys]
+            raise ValueError(f"'{foreign[0]}' is a setting of the {' and '.join(owners)} schedule(s), not of "
+                             f"'{self.name}'" + (f" (its settings: {', '.join(allowed)})" if allowed else
+                                                 " (it has no settings)"))
+        return self
+
+    @model_serializer(mode="wrap")
+    def _only_its_settings(self, handler):
+        """A recorded config holds the settings the schedule reads, not every default."""
+        data = handler(self)
+        return {k: v for k, v in data.items() if k == "name" or k in SCHEDULE_KEYS[self.name]}
+
+
+class EarlyStopping(_Strict):
+    """Stop when ``monitor`` has not improved by more than ``min_delta`` for ``patience`` epochs.
+
+    ``monitor``: a logged value (``val_loss``, ``val_accuracy``, ``loss``...); losses and errors
+    (``loss``, ``mse``, ``mae``) improve downwards, the others upwards. ``restore_best``: the model
+    that is evaluated and saved is the one of the best epoch (Keras' ``restore_best_weights``).
+    """
+
+    monitor: str = "val_loss"
+    patience: int = Field(5, ge=0, strict=True)
+    min_delta: float = Field(0.0, ge=0)
+    restore_best: bool = True
 
 
 class TrainingConfig(_Strict):
-    """Loop settings. ``batch_size`` is explicit: Keras ``fit`` defaults to 32, a PyTorch step over a tensor to all of it."""
+    """Loop settings. ``batch_size`` is explicit: Keras ``fit`` defaults to 32, a PyTorch step over a tensor to all of it.
+
+    ``label_smoothing`` (classification): the targets become ``(1 - s) * one_hot + s / classes``
+    (``CrossEntropyLoss(label_smoothing=s)``, Keras' ``CategoricalCrossentropy(label_smoothing=s)``).
+    ``clip_norm``: rescale the gradients so that their global L2 norm is at most this
+    (``clip_grad_norm_``, Keras' ``global_clipnorm``); ``clip_value``: clamp each gradient value to
+    ``[-v, v]`` (``clip_grad_value_``, Keras' ``clipvalue``).
+    """
 
     epochs: int = Field(10, gt=0, strict=True)          # strict: 'true' or 2.5 is refused, not read as 1 or 2
     batch_size: int = Field(32, gt=0, strict=True)
     shuffle: bool = True
     schedule: Schedule = Field(default_factory=Schedule)
+    early_stopping: EarlyStopping | None = None
+    label_smoothing: float = Field(0.0, ge=0, lt=1)
+    clip_norm: float | None = Field(None, gt=0)
+    clip_value: float | None = Field(None, gt=0)
 
     @model_validator(mode="after")
-    def _warmup_fits(self) -> "TrainingConfig":
-        if self.schedule.warmup_epochs >= self.epochs:
-            raise ValueError(f"schedule.warmup_epochs ({self.schedule.warmup_epochs}) must be shorter than "
+    def _schedule_fits(self) -> "TrainingConfig":
+        s = self.schedule
+        if s.name == "cosine" and s.warmup_epochs >= self.epochs:
+            raise ValueError(f"schedule.warmup_epochs ({s.warmup_epochs}) must be shorter than "
                              f"the run ({self.epochs} epochs)")
+        if self.clip_norm and self.clip_value:
+            raise ValueError("give clip_norm or clip_value, not both (Keras' optimizers take one kind of clipping)")
+        if s.name == "step" and s.step_epochs >= self.epochs:
+            raise ValueError(f"schedule.step_epochs ({s.step_epochs}) is not shorter than the run ({self.epochs} "
+                             f"epochs), so the learning rate would never change; use a step_epochs below "
+                             f"{self.epochs} or more epochs")
+        if s.name == "plateau" and s.patience >= self.epochs:
+            raise ValueError(f"schedule.patience ({s.patience}) is not shorter than the run ({self.epochs} epochs), "
+                             f"so the learning rate could never be reduced; use a patience below {self.epochs}")
+        if self.early_stopping and self.early_stopping.patience >= self.epochs:
+            raise ValueError(f"early_stopping.patience ({self.early_stopping.patience}) is not shorter than the run "
+                             f"({self.epochs} epochs), so it could never stop training; use a patience below "
+                             f"{self.epochs}")
         return self
 
 
@@ -241,6 +337,8 @@ class ExperimentConfig(_Strict):
             raise ValueError(f"loss '{self.loss}' does not fit a {self.task} task; use '{expected}'")
         if not self.metrics:
             self.metrics = ["accuracy"] if self.task == "classification" else ["mae"]
+        if self.training.label_smoothing and self.task != "classification":
+            raise ValueError(f"training.label_smoothing smooths class labels; a {self.task} task has none (set it to 0)")
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -411,7 +509,7 @@ def _sentence(exc: ValidationError, source: str) -> str:
     return f"{source}: {where}: {message[0].lower() + message[1:]}{got}."
 
 
-_TAG_VALUES = {"type": tuple(LAYER_TYPES), "name": ("sgd", "adam", "rmsprop")}
+_TAG_VALUES = {"type": tuple(LAYER_TYPES), "name": ("sgd", "adam", "adamw", "rmsprop")}
 _TAGS = {tag for tags in _TAG_VALUES.values() for tag in tags}
 
 

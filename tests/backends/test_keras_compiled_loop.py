@@ -62,7 +62,20 @@ def _keras_own_steps(task: str, optimizer: dict, schedule: dict | None = None):
     config = _config(task, optimizer, False, schedule)
     backend.setup_runtime(config.seed, 1, True)
     model = backend.build_model(config.model, (3, 2), seed=config.seed)
-    compile_model(model, config, steps=6)
+    compile_model(model, config)
+    if schedule:                                              # Keras' own CosineDecay, not dlcourse's table
+        import keras
+
+        from dlcourse.backends.tensorflow.optim import make_loss, make_optimizer
+        from dlcourse.models.schedules import schedule_steps
+
+        spec = config.training.schedule
+        warmup, decay = schedule_steps(spec, config.training.epochs, 6)
+        optimizer = make_optimizer(config)
+        optimizer.learning_rate = keras.optimizers.schedules.CosineDecay(
+            config.optimizer.lr * spec.warmup_start, decay, alpha=spec.min_fraction,
+            warmup_target=config.optimizer.lr, warmup_steps=warmup)
+        model.compile(optimizer=optimizer, loss=make_loss(config.loss))
     splits = _splits(task)
     y = targets(splits.y_train, task)
     for epoch in range(1, 4):

@@ -32,8 +32,14 @@ class StepEngine(Protocol):
         ends the call before its update is applied; it is the last of ``losses``.
         """
 
+    def learning_rate(self) -> float:
+        """The rate the next update uses (the schedule's :func:`~dlcourse.models.schedules.rates`, times the factor)."""
+
+    def set_lr_factor(self, factor: float) -> None:
+        """Scale the schedule by ``factor`` from the next update on (``plateau``, the learning-rate finder)."""
+
     def save(self, path: Path) -> None:
-        """Write everything needed to continue bit for bit: weights, optimizer, schedule, random state."""
+        """Write everything needed to continue bit for bit: weights, optimizer, schedule and its factor, random state."""
 
     def load(self, path: Path) -> None:
         """Restore what :meth:`save` wrote."""
@@ -101,4 +107,4 @@ class Backend(Protocol):
 
 #: The names every backend module exports (the contract suite checks them and their signatures).
 BACKEND_FUNCTIONS = tuple(name for name in Backend.__dict__ if not name.startswith("_") and callable(getattr(Backend, name)))
-ENGINE_METHODS = ("run", "save", "load", "inject_nan", "any_rank", "write_graph")
+ENGINE_METHODS = ("run", "learning_rate", "set_lr_factor", "save", "load", "inject_nan", "any_rank", "write_graph")

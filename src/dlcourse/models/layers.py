@@ -67,6 +67,11 @@ class LayerSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     type: str
+    #: ``False``: the layer's weights are not updated (frozen); a frozen batch norm also stays in
+    #: inference mode (its moving statistics are used and kept), as Keras does.
+    trainable: bool = True
+    #: The layer's learning rate is ``lr_scale`` times the optimizer's (discriminative rates for fine-tuning).
+    lr_scale: float = Field(1.0, gt=0)
     #: True when the layer works on images: a ``(h, w)`` input is read as ``(h, w, 1)``.
     image_layer: ClassVar[bool] = False
 
@@ -105,6 +110,16 @@ class LayerSpec(BaseModel):
         raise self._error(index, shape, "it needs images of shape (height, width) or (height, width, channels)",
                           "Put convolution and pooling layers first, on image data (digits, mnist, cifar10, "
                           "image_folder), before any flatten or dense layer.")
+
+
+def penalty(layer: LayerSpec, kernel: np.ndarray) -> float:
+    """The loss term a layer's ``l1`` / ``l2`` add for ``kernel`` (any shape): ``l1·Σ|w| + l2·Σw²``.
+
+    The gradient of ``l2·Σw²`` is ``2·l2·w``: PyTorch's coupled ``SGD(weight_decay=d)`` adds ``d·w``
+    to the gradient, so Keras' ``L2(l)`` equals PyTorch's ``weight_decay = 2·l`` on SGD.
+    """
+    k = np.asarray(kernel, np.float64)
+    return float(getattr(layer, "l1", 0.0) * np.abs(k).sum() + getattr(layer, "l2", 0.0) * np.square(k).sum())
 
 
 def _activation_label(activation: str) -> str:
@@ -150,11 +165,17 @@ class Flatten(LayerSpec):
 
 
 class Dense(LayerSpec):
-    """Fully connected layer ``y = act(x W + b)``: ``(n, in) -> (n, units)``; ``W: (in, units)``."""
+    """Fully connected layer ``y = act(x W + b)``: ``(n, in) -> (n, units)``; ``W: (in, units)``.
+
+    ``l1``, ``l2``: a penalty ``l1 * sum(|W|) + l2 * sum(W**2)`` on the kernel, added to the
+    training loss (Keras' ``L1L2(l1, l2)`` convention; see :func:`penalty`).
+    """
 
     type: Literal["dense"]
     units: PositiveInt
     activation: Activation = "linear"
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
 
     def output_shape(self, shape, index):
         if len(shape) != 1:
@@ -216,7 +237,7 @@ class Conv2D(LayerSpec):
 
     ``padding: valid``: no padding, ``h' = floor((h - kh) / stride) + 1``. ``padding: same``:
     ``h' = ceil(h / stride)``, zero-padding split as :func:`same_padding` says (Keras' rule,
-    asymmetric when the total is odd).
+    asymmetric when the total is odd). ``l1``, ``l2``: a kernel penalty as :class:`Dense`'s.
     """
 
     type: Literal["conv2d"]
@@ -225,6 +246,8 @@ class Conv2D(LayerSpec):
     stride: Pair = 1
     padding: Literal["valid", "same"] = "valid"
     activation: Activation = "linear"
+    l1: float = Field(0.0, ge=0)
+    l2: float = Field(0.0, ge=0)
     image_layer: ClassVar[bool] = True
 
     def output_shape(self, shape, index):

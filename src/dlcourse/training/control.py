@@ -54,6 +54,7 @@ class TrainingControl:
             e, s = os.environ["DLCOURSE_FAULT_NAN_AT"].split(":")
             nan_at = (int(e), int(s))
         self.nan_at = nan_at
+        self.outcome: dict = {}                              # what the loop reports beyond the history
 
     # -- stop requests -------------------------------------------------------------------------
     def request_stop(self, name: str = "request") -> None:
@@ -106,6 +107,33 @@ class TrainingControl:
         save()
         if self.should_stop and epoch < epochs:
             raise self.interrupted(epoch + 1, 0, self.last_checkpoint)
+
+    # -- best weights (early stopping) -----------------------------------------------------------
+    def save_best(self, epoch: int, weights: list) -> None:
+        """Record the best epoch's weights in ``checkpoints/best-weights.npz`` (atomic), for a resume."""
+        if self.store is None or not self.write:
+            return
+        import numpy as np
+
+        self.store.folder.mkdir(parents=True, exist_ok=True)
+        tmp, final = self.store.folder / ".tmp-best-weights.npz", self.store.folder / "best-weights.npz"
+        with open(tmp, "wb") as fh:
+            np.savez(fh, epoch=np.asarray(epoch), *weights)
+        os.replace(tmp, final)
+
+    def load_best(self, epoch: int | None) -> list | None:
+        """The best weights recorded for ``epoch`` (a resumed run), or ``None``."""
+        if epoch is None or self.store is None:
+            return None
+        path = self.store.folder / "best-weights.npz"
+        if not path.is_file():
+            return None
+        import numpy as np
+
+        with np.load(path) as data:
+            if int(data["epoch"]) != epoch:
+                return None
+            return [data[f"arr_{i}"] for i in range(len(data.files) - 1)]
 
     # -- checkpoints ---------------------------------------------------------------------------
     def save(self, epoch: int, step: int, suffix: str, write: Callable[[Path], None], meta: dict) -> Path | None:

@@ -23,8 +23,10 @@ import numpy as np
 from dlcourse.errors import TrainingDiverged
 from dlcourse.evaluation.metrics import epoch_metrics, loss_value
 from dlcourse.data.batches import epoch_order, steps_per_epoch, targets
+from dlcourse.models.schedules import Plateau
 from dlcourse.training.control import TrainingControl
 from dlcourse.training.progress import Reporter
+from dlcourse.training.watch import EarlyStopping, mode
 
 
 def _seen(task: str, outputs: np.ndarray) -> np.ndarray:
@@ -59,11 +61,16 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
         control: TrainingControl | None = None) -> list[dict]:
     """Train ``model`` on ``splits`` as ``config`` says; returns one dict of logs per epoch.
 
-    Logs: ``loss`` and the metrics of :func:`~dlcourse.evaluation.metrics.epoch_metrics` over the
-    training batches as they were seen during the epoch (like Keras), ``val_*`` on the validation
-    split, ``seconds``. Each epoch ends with a checkpoint; a stop request ends the current call
-    to the engine, writes a checkpoint and raises
+    Logs: ``loss`` (with the layers' penalties and label smoothing, as optimised) and the metrics
+    of :func:`~dlcourse.evaluation.metrics.epoch_metrics` over the training batches as they were
+    seen during the epoch (like Keras), ``val_*`` on the validation split (``val_loss``: the data
+    loss alone), ``lr`` (the rate at the epoch's first update), ``seconds``. Each epoch ends with a
+    checkpoint; a stop request ends the current call to the engine, writes a checkpoint and raises
     :class:`~dlcourse.training.control.TrainingInterrupted`.
+
+    ``training.schedule: plateau`` scales the rate between epochs; ``training.early_stopping``
+    ends the run early and, with ``restore_best``, leaves the best epoch's weights in ``model``.
+    What happened is in ``control.outcome`` (``best_epoch``, ``stopped_epoch``...).
     """
     control = control or TrainingControl()
     reporter = reporter or Reporter()
@@ -84,9 +91,17 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
         start_epoch, start_step = restored["epoch"], restored["step"]
         if start_step >= steps:                              # the checkpoint closed its epoch
             start_epoch, start_step = start_epoch + 1, 0
+    sched, early = tcfg.schedule, tcfg.early_stopping
+    plateau = Plateau(sched, config.optimizer.lr, mode(sched.monitor), **meta.get("plateau", {})) \
+        if sched.name == "plateau" else None
+    stopper = EarlyStopping(early, **meta.get("early_stopping", {})) if early else None
+    best_weights = control.load_best(stopper.best_epoch) if stopper and early.restore_best and restored else None
 
     def save(epoch: int, step: int, extra: dict):
-        return control.save(epoch, step, engine.suffix, engine.save, {"history": history, **extra})
+        watched = {"plateau": plateau.state()} if plateau else {}
+        if stopper:
+            watched["early_stopping"] = stopper.state()
+        return control.save(epoch, step, engine.suffix, engine.save, {"history": history, **watched, **extra})
 
     tb = _tensorboard(control)
     if tb is not None and start_epoch == 1 and start_step == 0:
@@ -99,6 +114,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
             t0 = time.perf_counter()
             order = epoch_order(config.seed, epoch, n, tcfg.shuffle)
             step = start_step if epoch == start_epoch else 0
+            lr = float(meta.get("lr", engine.learning_rate())) if step else engine.learning_rate()
             if step and "seen" in meta:                      # the first part of an interrupted epoch
                 kept = [np.asarray(meta["seen"], y.dtype if task == "classification" else np.float32)]
                 loss_sum, elapsed = float(meta["loss_sum"]), float(meta["elapsed"])
@@ -121,7 +137,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                 reporter.step(step, float(losses[-1]))
                 if _stop_everywhere(engine, control) and step < steps:
                     path = save(epoch, step, {"seen": np.concatenate(kept).tolist(), "loss_sum": loss_sum,
-                                              "elapsed": elapsed + time.perf_counter() - t0})
+                                              "elapsed": elapsed + time.perf_counter() - t0, "lr": lr})
                     raise control.interrupted(epoch, step, path)
             # kept covers the whole epoch in visiting order (a resumed epoch restored its first part)
             logs = {"loss": loss_sum / max(n, 1), **epoch_metrics(task, y[order], np.concatenate(kept))}
@@ -129,11 +145,27 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                 out_v = backend.predict(model, xv)
                 logs["val_loss"] = loss_value(task, yv, out_v)
                 logs.update({f"val_{k}": v for k, v in epoch_metrics(task, yv, _seen(task, out_v)).items()})
+            logs["lr"] = lr
+            if plateau is not None:                          # the next epochs' rate
+                engine.set_lr_factor(plateau.update(float(logs[sched.monitor])))
+            stop_now = False
+            if stopper is not None:
+                improved, stop_now = stopper.update(epoch, logs)
+                if improved and early.restore_best:
+                    best_weights = [np.array(w) for w in backend.get_weights(model)]
+                    control.save_best(epoch, best_weights)
             _stop_everywhere(engine, control)
             control.end_epoch(epoch, tcfg.epochs, logs, elapsed + time.perf_counter() - t0, history, reporter,
                               lambda: save(epoch, steps, {}), tb)
+            if stop_now:
+                break
     finally:
         reporter.close()
         if tb is not None:
             tb.close()
+    if stopper is not None:
+        control.outcome["early_stopping"] = {"monitor": early.monitor, **stopper.state(),
+                                             "restored_best": bool(early.restore_best and best_weights is not None)}
+        if early.restore_best and best_weights is not None:
+            backend.set_weights(model, best_weights)
     return history

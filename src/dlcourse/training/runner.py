@@ -36,6 +36,9 @@ def check_model_fits_data(config: ExperimentConfig, dataset) -> None:
         raise ConfigError(f"model: the last dense layer has {units} units but dataset '{dataset.name}' has {what}.",
                           f"Set its units to {needed}.")
     check_layer_shapes(config.model, dataset.feature_shape)
+    from dlcourse.training.watch import check_monitors
+
+    check_monitors(config)
     if config.task == "classification":
         y = dataset.y
         if not np.issubdtype(y.dtype, np.integer):
@@ -211,6 +214,7 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         outputs = backend.predict(model, splits.x_test)
         metrics = {"test": final_metrics(config.task, splits.y_test, outputs),
                    "epochs": len(history), "train_seconds": seconds, "params": backend.count_params(model)}
+        metrics.update(control.outcome)
         coef = linear_coefficients(backend.get_weights(model), scaler)
         if coef:
             metrics["linear"] = coef

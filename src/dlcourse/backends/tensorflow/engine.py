@@ -22,6 +22,7 @@ import tensorflow as tf
 
 from dlcourse.backends.tensorflow.optim import fused_apply, make_loss, make_optimizer
 from dlcourse.data.batches import steps_per_call, steps_per_epoch, targets
+from dlcourse.models.schedules import rates
 
 SUFFIX = ".keras"
 RANDOM_STATE = "dlcourse_random_state.npz"                   # extra entry of a checkpoint's .keras archive
@@ -46,9 +47,18 @@ def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
             "jit_compile": bool(rt.fast_path and rt.jit_compile is True), "eval_batch_size": 4096}
 
 
-def compile_model(model, config, steps: int | None = None) -> None:
-    """Attach the optimizer (with its schedule over ``steps`` per epoch) and the loss; no metrics."""
-    model.compile(optimizer=make_optimizer(config, steps), loss=make_loss(config.loss), jit_compile=False)
+def compile_model(model, config, smoothing: bool = False) -> None:
+    """Attach the optimizer and the plain loss (what a saved file records); no metrics. ``smoothing``:
+    compile the label-smoothed loss instead (for ``train_on_batch``; it is not serialisable)."""
+    loss = make_loss(config.loss, label_smoothing=config.training.label_smoothing if smoothing else 0.0,
+                     classes=config.model.output_units)
+    model.compile(optimizer=make_optimizer(config), loss=loss, jit_compile=False)
+
+
+def _scaled_variables(model) -> list[tuple]:
+    """``[(variable, lr_scale)]`` of the trainable weights of layers whose ``lr_scale`` is not 1."""
+    return [(v, float(getattr(layer, "dlcourse_lr_scale", 1.0))) for layer in model.layers
+            for v in layer.trainable_weights if getattr(layer, "dlcourse_lr_scale", 1.0) != 1.0]
 
 
 class Engine:
@@ -63,11 +73,17 @@ class Engine:
         settings = execution_settings(config, x.shape)
         self.model, self.bs, self.strategy = model, int(config.training.batch_size), STRATEGY
         with STRATEGY.scope() if STRATEGY is not None else contextlib.nullcontext():
-            compile_model(model, config, steps_per_epoch(len(x), self.bs))
+            compile_model(model, config)
             optimizer = model.optimizer
             optimizer.build(model.trainable_variables)
-        self.loss_fn = model.loss
-        self.per_sample = make_loss(config.loss, reduction=None)
+            self.lr_factor = tf.Variable(1.0, trainable=False, dtype=tf.float32, name="dlcourse_lr_factor")
+        smoothing, units = config.training.label_smoothing, config.model.output_units
+        self.loss_fn = make_loss(config.loss, label_smoothing=smoothing, classes=units)
+        self.per_sample = make_loss(config.loss, reduction=None, label_smoothing=smoothing, classes=units)
+        self.inner = getattr(optimizer, "inner_optimizer", optimizer)     # under float16 loss scaling
+        self.table = rates(config, steps_per_epoch(len(x), self.bs))      # (updates,) the schedule's rates
+        self.rates = tf.constant(self.table, tf.float32)
+        self.scaled = _scaled_variables(model)
         self.x = tf.constant(np.asarray(x, np.float32))      # (n, *shape)
         self.y = tf.constant(y)                              # (n,) int64 or (n, k) float32
         fused = fused_apply(optimizer) if settings["optimizer_kernel"].startswith("fused") else None
@@ -112,16 +128,41 @@ class Engine:
         with tf.GradientTape() as tape:
             out = model(xb, training=True)                   # (b, outputs)
             loss = self.loss_fn(yb, out)                      # mean over the batch
+            if model.losses:                                  # the layers' l1/l2 penalties
+                loss = loss + tf.add_n(model.losses)
             scaled = model.optimizer.scale_loss(loss)         # float16: the loss-scale optimizer's factor
         finite = tf.math.is_finite(loss)
 
         def update():
             variables = model.trainable_variables
+            self._set_rate()
+            before = [tf.identity(v) for v, _ in self.scaled]
             self.apply(tape.gradient(scaled, variables), variables)
+            self._scale_updates(before)
             return tf.constant(True)
 
         tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
         return loss, tf.cast(out, tf.float32), finite
+
+    def _set_rate(self):
+        """The rate of this update: the schedule's table at ``iterations``, times the loop's factor."""
+        last = tf.cast(tf.shape(self.rates)[0] - 1, tf.int64)
+        i = tf.minimum(tf.cast(self.inner.iterations, tf.int64), last)
+        self.inner.learning_rate = tf.gather(self.rates, i) * self.lr_factor
+
+    def _scale_updates(self, before):
+        """Discriminative rates: a layer with ``lr_scale`` s keeps s times the update it received
+        (exact for SGD, momentum, Adam, AdamW and RMSprop, whose updates are proportional to the rate)."""
+        for (var, scale), old in zip(self.scaled, before):
+            var.assign(old + scale * (var - old))
+
+    def learning_rate(self) -> float:
+        """The reference rate of the next update (the schedule's, times the loop's factor)."""
+        i = min(int(self.inner.iterations.numpy()), len(self.table) - 1)
+        return float(self.table[i] * float(self.lr_factor.numpy()))
+
+    def set_lr_factor(self, factor: float) -> None:
+        self.lr_factor.assign(float(factor))
 
     def _replicated_step(self, batch):
         """:meth:`_step` under a ``tf.distribute`` strategy: replica ``r`` of ``R`` takes the ``r``-th
@@ -139,9 +180,14 @@ class Engine:
             with tf.GradientTape() as tape:
                 out = model(xb, training=True)               # (b_r, outputs)
                 loss = tf.reduce_sum(self.per_sample(yb, out)) / tf.cast(n, tf.float32)
+                if model.losses:                              # penalties: each replica carries its share
+                    loss = loss + tf.add_n(model.losses) / ctx.num_replicas_in_sync
                 scaled = model.optimizer.scale_loss(loss)
             variables = model.trainable_variables
+            self._set_rate()
+            before = [tf.identity(v) for v, _ in self.scaled]
             model.optimizer.apply(tape.gradient(scaled, variables), variables)
+            self._scale_updates(before)
             out = tf.cast(out, tf.float32)                   # padded to the block size: collectives need equal shapes
             return loss, tf.pad(out, [[0, size - tf.shape(out)[0]], [0, 0]])
 
@@ -175,7 +221,7 @@ class Engine:
         """The ``.keras`` file (weights, optimizer) with the random states added as one more archive entry."""
         self.model.save(path)
         buffer = io.BytesIO()
-        np.savez(buffer, *[np.asarray(v) for v in self._random_states()])
+        np.savez(buffer, *[np.asarray(v) for v in self._random_states()], lr_factor=np.asarray(self.lr_factor))
         with zipfile.ZipFile(path, "a") as archive:
             archive.writestr(RANDOM_STATE, buffer.getvalue())
 
@@ -189,6 +235,8 @@ class Engine:
                 states = np.load(io.BytesIO(archive.read(RANDOM_STATE)))
                 for i, var in enumerate(self._random_states()):
                     var.assign(states[f"arr_{i}"])
+                if "lr_factor" in states:
+                    self.lr_factor.assign(float(states["lr_factor"]))
 
     def any_rank(self, flag: bool) -> bool:
         return flag                                          # one process drives every replica
@@ -219,6 +267,9 @@ def predict(model, x: np.ndarray, batch_size: int = 4096) -> np.ndarray:
 
 def train_on_batches(model, config, batches) -> list[float]:
     """One optimizer step per ``(x, y)`` batch with Keras' own ``train_on_batch``, in order (parity tests)."""
-    compile_model(model, config)
+    compile_model(model, config, smoothing=True)
+    scaled = _scaled_variables(model)
+    if scaled:
+        raise NotImplementedError("train_on_batches runs Keras' own train_on_batch: no per-layer lr_scale")
     return [float(np.ravel(model.train_on_batch(np.asarray(xb, np.float32), targets(yb, config.task)))[0])
             for xb, yb in batches]

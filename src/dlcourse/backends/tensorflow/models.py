@@ -26,15 +26,21 @@ def _pool(kind):
     return build
 
 
+def _penalty(layer):
+    """Keras' ``L1L2`` kernel regulariser for a layer's ``l1`` / ``l2`` (``None`` without)."""
+    return keras.regularizers.L1L2(layer.l1, layer.l2) if (layer.l1 or layer.l2) else None
+
+
 #: type -> builder ``(trace, seed) -> Keras layers``; the layers of one spec layer, in order.
 BUILDERS: dict[str, Callable[[LayerTrace, int], list]] = {
     "flatten": lambda t, seed: [keras.layers.Flatten()],                                  # (n, *shape) -> (n, prod)
-    "dense": lambda t, seed: [keras.layers.Dense(t.layer.units, activation=_act(t.layer.activation))],
+    "dense": lambda t, seed: [keras.layers.Dense(t.layer.units, activation=_act(t.layer.activation),
+                                                 kernel_regularizer=_penalty(t.layer))],
     "dropout": lambda t, seed: [keras.layers.Dropout(t.layer.rate, seed=seed + t.index)],
     "activation": lambda t, seed: [keras.layers.Activation(t.layer.function)],
     "conv2d": lambda t, seed: [keras.layers.Conv2D(                                          # (n, h, w, c) -> (n, h', w', f)
         t.layer.filters, pair(t.layer.kernel_size), pair(t.layer.stride), padding=t.layer.padding,
-        activation=_act(t.layer.activation))],
+        activation=_act(t.layer.activation), kernel_regularizer=_penalty(t.layer))],
     "max_pool2d": _pool(keras.layers.MaxPooling2D),
     "avg_pool2d": _pool(keras.layers.AveragePooling2D),
     "global_avg_pool2d": lambda t, seed: [keras.layers.GlobalAveragePooling2D()],          # (n, h, w, c) -> (n, c)
@@ -58,10 +64,16 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
         for t in spec.trace(input_shape):
             if t.image_input is not None and t.image_input != t.input_shape:
                 layers.append(keras.layers.Reshape(t.image_input))                    # (n, h, w) -> (n, h, w, 1)
-            layers += BUILDERS[t.layer.type](t, seed)
+            built = BUILDERS[t.layer.type](t, seed)
+            for layer in built:
+                layer.trainable = t.layer.trainable          # frozen batch norm: inference mode too (Keras 3)
+                layer.dlcourse_lr_scale = t.layer.lr_scale
+            layers += built
         if keras.mixed_precision.global_policy().name != "float32":  # outputs and loss in float32
             last = spec.layers[-1]
-            layers[-1] = keras.layers.Dense(last.units, activation=_act(last.activation), dtype="float32")
+            layers[-1] = keras.layers.Dense(last.units, activation=_act(last.activation), dtype="float32",
+                                            kernel_regularizer=_penalty(last))
+            layers[-1].trainable, layers[-1].dlcourse_lr_scale = last.trainable, last.lr_scale
         model = keras.Sequential(layers)
     set_weights(model, initial_weights(spec, input_shape, seed))
     return model

@@ -5,32 +5,30 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from dlcourse.models.schedules import schedule_steps
-
-
-def _learning_rate(spec, config, steps_per_epoch: int | None):
-    """The constant ``spec.lr``, or Keras' built-in ``CosineDecay`` (so plain Keras can reload the file)."""
-    schedule = config.training.schedule
-    if schedule.name == "constant" or not steps_per_epoch:
-        return spec.lr
-    warmup, decay = schedule_steps(schedule, config.training.epochs, steps_per_epoch)
-    return keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=spec.lr * schedule.warmup_start, decay_steps=decay, alpha=schedule.min_fraction,
-        warmup_target=spec.lr, warmup_steps=warmup)
 
 
 def make_optimizer(config, steps_per_epoch: int | None = None) -> keras.optimizers.Optimizer:
-    """SGD, Adam or RMSprop with every hyper-parameter set explicitly from ``config.optimizer``;
-    the schedule needs ``steps_per_epoch`` (without it, the learning rate stays constant)."""
-    spec = config.optimizer
-    lr = _learning_rate(spec, config, steps_per_epoch)
+    """SGD, Adam, AdamW or RMSprop with every hyper-parameter set explicitly from ``config.optimizer``,
+    and the gradient clipping of ``config.training``.
+
+    The learning rate is a plain variable that the step engine sets before every update from the
+    schedule's table (:func:`dlcourse.models.schedules.rates`), so a saved model reloads in plain
+    Keras. ``steps_per_epoch`` is accepted for callers that know it and unused.
+    """
+    spec, t = config.optimizer, config.training
+    lr = spec.lr
+    clip = {"global_clipnorm": t.clip_norm} if t.clip_norm else {"clipvalue": t.clip_value} if t.clip_value else {}
     if spec.name == "sgd":
-        return keras.optimizers.SGD(learning_rate=lr, momentum=spec.momentum, nesterov=spec.nesterov)
+        return keras.optimizers.SGD(learning_rate=lr, momentum=spec.momentum, nesterov=spec.nesterov, **clip)
     if spec.name == "adam":
-        return keras.optimizers.Adam(learning_rate=lr, beta_1=spec.beta1, beta_2=spec.beta2, epsilon=spec.eps)
+        return keras.optimizers.Adam(learning_rate=lr, beta_1=spec.beta1, beta_2=spec.beta2, epsilon=spec.eps, **clip)
+    if spec.name == "adamw":                     # decoupled: w -= lr * weight_decay * w before the Adam step
+        return keras.optimizers.AdamW(learning_rate=lr, weight_decay=spec.weight_decay, beta_1=spec.beta1,
+                                      beta_2=spec.beta2, epsilon=spec.eps, **clip)
     if spec.name == "rmsprop":
         # Keras adds epsilon inside the square root: sqrt(v + eps**2) ~ sqrt(v) + eps.
-        return keras.optimizers.RMSprop(learning_rate=lr, rho=spec.rho, epsilon=spec.eps ** 2, momentum=spec.momentum)
+        return keras.optimizers.RMSprop(learning_rate=lr, rho=spec.rho, epsilon=spec.eps ** 2, momentum=spec.momentum,
+                                        **clip)
     raise ValueError(f"unknown optimizer {spec.name!r}")
 
 
@@ -71,11 +69,16 @@ def fused_apply(optimizer: keras.optimizers.Optimizer):
     return apply
 
 
-def make_loss(name: str, reduction: str | None = "sum_over_batch_size") -> keras.losses.Loss:
-    """``cross_entropy`` takes logits (``from_logits=True``), as PyTorch's ``CrossEntropyLoss`` does.
-
-    ``reduction=None`` gives one loss per sample (what a distributed step sums).
-    """
+def make_loss(name: str, reduction: str | None = "sum_over_batch_size", label_smoothing: float = 0.0,
+              classes: int | None = None):
+    """``cross_entropy`` takes logits (``from_logits=True``), as PyTorch's ``CrossEntropyLoss`` does,
+    and labels ``(n,)``; with ``label_smoothing`` the labels become smoothed one-hot rows of ``classes``
+    (Keras' sparse loss has no smoothing). ``reduction=None`` gives one loss per sample (what a
+    distributed step sums)."""
+    if name == "cross_entropy" and label_smoothing:
+        dense = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=label_smoothing,
+                                                     reduction=reduction)
+        return lambda y, out: dense(tf.one_hot(tf.cast(y, tf.int32), classes), out)   # (n,) -> (n, classes)
     if name == "cross_entropy":
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=reduction)
     return keras.losses.MeanSquaredError(reduction=reduction)

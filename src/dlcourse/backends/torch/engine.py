@@ -14,9 +14,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlcourse.backends.torch.optim import make_loss, make_optimizer, make_scheduler
+from dlcourse.backends.torch.optim import (clip_gradients, frozen_batch_norms, make_loss, make_optimizer, param_groups,
+                                           penalties, penalty, set_learning_rate)
 from dlcourse.backends.torch.runtime import autocast, resolve_device, world
 from dlcourse.data.batches import steps_per_epoch, targets
+from dlcourse.models.schedules import rates
 
 SUFFIX = ".pt"
 
@@ -52,9 +54,14 @@ class Engine:
         self.x = torch.as_tensor(np.ascontiguousarray(x, np.float32)).to(self.device)   # (n, *shape)
         self.y = torch.as_tensor(y).to(self.device)                     # (n,) int64 or (n, k) float32
         self.scaler = torch.amp.GradScaler("cuda") if self.precision == "16-mixed" else None
-        self.loss_fn = make_loss(config.loss)
-        self.optimizer = make_optimizer(config, model.parameters())
-        self.scheduler = make_scheduler(self.optimizer, config, steps_per_epoch(len(x), self.bs))
+        self.loss_fn = make_loss(config.loss, config.training.label_smoothing)
+        self.training = config.training
+        self.optimizer = make_optimizer(config, param_groups(model))
+        self.params = [p for g in self.optimizer.param_groups for p in g["params"]]
+        self.frozen = frozen_batch_norms(model)              # stay in inference mode
+        self.penalties = penalties(model)
+        self.rates = rates(config, steps_per_epoch(len(x), self.bs))   # (updates,) the schedule's rates
+        self.updates, self.lr_factor = 0, 1.0
         self.augment = None
         if config.data.augment:                              # training split only; None: no per-sample work
             from dlcourse.backends.torch.data import batch_augmenter
@@ -68,19 +75,35 @@ class Engine:
         with autocast(self.device, self.precision):
             out = self.net(xb)                               # (b, outputs)
             loss = self.loss_fn(out.float(), yb)
+        extra = penalty(self.penalties)                       # l1/l2 of the kernels, added as Keras does
+        if extra is not None:
+            loss = loss + extra
         return out.detach().float(), loss
 
+    def learning_rate(self) -> float:
+        """The reference rate of the next update (the schedule's, times the loop's factor)."""
+        return float(self.rates[min(self.updates, len(self.rates) - 1)] * self.lr_factor)
+
+    def set_lr_factor(self, factor: float) -> None:
+        self.lr_factor = float(factor)
+
     def _update(self, loss: torch.Tensor) -> None:
+        set_learning_rate(self.optimizer, self.learning_rate())
         self.optimizer.zero_grad(set_to_none=True)
+        clip = self.training.clip_norm or self.training.clip_value
         if self.scaler is not None:                          # float16: scale, unscale, skip overflowing steps
             self.scaler.scale(loss).backward()
+            if clip:
+                self.scaler.unscale_(self.optimizer)
+                clip_gradients(self.params, self.training)
             self.scaler.step(self.optimizer)
             self.scaler.update()
         else:
             loss.backward()
+            if clip:
+                clip_gradients(self.params, self.training)
             self.optimizer.step()
-        if self.scheduler:
-            self.scheduler.step()
+        self.updates += 1
 
     @property
     def net(self) -> nn.Module:
@@ -97,6 +120,8 @@ class Engine:
         idx = torch.as_tensor(idx).to(self.device)
         losses, outputs = [], []
         self.model.train()
+        for module in self.frozen:
+            module.eval()
         for start in range(0, len(idx), bs):
             value, out, loss = self._step(idx[start:start + bs])
             losses.append(value)
@@ -111,15 +136,14 @@ class Engine:
 
     def save(self, path: Path) -> None:
         torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
-                    "scheduler": self.scheduler.state_dict() if self.scheduler else {},
+                    "schedule": {"updates": self.updates, "lr_factor": self.lr_factor},
                     "scaler": self.scaler.state_dict() if self.scaler else {}, "rng": torch.get_rng_state()}, path)
 
     def load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler:
-            self.scheduler.load_state_dict(state["scheduler"])
+        self.updates, self.lr_factor = int(state["schedule"]["updates"]), float(state["schedule"]["lr_factor"])
         if self.scaler and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         torch.set_rng_state(state["rng"].cpu())
@@ -212,15 +236,21 @@ def predict(model: nn.Module, x: np.ndarray, batch_size: int = 4096) -> np.ndarr
 
 def train_on_batches(model: nn.Module, config, batches) -> list[float]:
     """One optimizer step per ``(x, y)`` batch, in order, no shuffling; returns the losses (parity tests)."""
-    loss_fn = make_loss(config.loss)
-    optimizer = make_optimizer(config, model.parameters())
+    loss_fn = make_loss(config.loss, config.training.label_smoothing)
+    optimizer = make_optimizer(config, param_groups(model))
+    params, terms = [p for g in optimizer.param_groups for p in g["params"]], penalties(model)
     model.train()
+    for module in frozen_batch_norms(model):
+        module.eval()
     losses = []
     for xb, yb in batches:
         out = model(torch.as_tensor(np.asarray(xb, np.float32)))
         loss = loss_fn(out, torch.as_tensor(targets(yb, config.task)))
+        if terms:
+            loss = loss + penalty(terms)
         optimizer.zero_grad()
         loss.backward()
+        clip_gradients(params, config.training)
         optimizer.step()
         losses.append(float(loss.detach()))
     return losses

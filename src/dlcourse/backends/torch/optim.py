@@ -1,40 +1,98 @@
-"""Optimizers, learning-rate schedules and losses from the framework-free spec."""
+"""Optimizers, their parameter groups, gradient clipping, penalties and losses from the framework-free spec."""
 
 from __future__ import annotations
 
 import torch
 from torch import nn
 
-from dlcourse.models.schedules import learning_rate
+
+def param_groups(model: nn.Module) -> list[dict]:
+    """The trainable parameters of a model built by :func:`~dlcourse.backends.torch.models.build_model`,
+    one group per ``lr_scale`` (``{'params': [...], 'lr_scale': s}``); frozen layers' parameters are
+    left out (and marked ``requires_grad=False``). Any other module: one group of every parameter."""
+    slots = getattr(model, "dlcourse_slots", None)
+    if slots is None:
+        return [{"params": [p for p in model.parameters() if p.requires_grad], "lr_scale": 1.0}]
+    groups: dict[float, list] = {}
+    for slot in slots:
+        layer = slot.trace.layer
+        for module in model[slot.start:slot.end]:
+            for p in module.parameters(recurse=True):
+                p.requires_grad_(layer.trainable)
+                if layer.trainable:
+                    groups.setdefault(float(layer.lr_scale), []).append(p)
+    return [{"params": params, "lr_scale": scale} for scale, params in groups.items()]
 
 
-def make_optimizer(config, params) -> torch.optim.Optimizer:
-    """SGD, Adam or RMSprop for ``params``, every hyper-parameter set explicitly from ``config.optimizer``.
+def frozen_batch_norms(model: nn.Module) -> list[nn.Module]:
+    """The batch-norm modules of frozen layers: they stay in inference mode while the rest trains."""
+    out = []
+    for slot in getattr(model, "dlcourse_slots", []):
+        if not slot.trace.layer.trainable:
+            out += [m for m in model[slot.start:slot.end].modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    return out
 
-    ``config.runtime.fast_path``: fused kernels (SGD, Adam) or multi-tensor ``foreach`` ones (RMSprop):
-    same update, fewer kernel calls.
+
+def penalties(model: nn.Module) -> list[tuple[torch.Tensor, float, float]]:
+    """``[(kernel, l1, l2)]`` of the layers whose spec sets ``l1`` or ``l2`` (dense and conv2d kernels)."""
+    out = []
+    for slot in getattr(model, "dlcourse_slots", []):
+        layer = slot.trace.layer
+        l1, l2 = float(getattr(layer, "l1", 0.0)), float(getattr(layer, "l2", 0.0))
+        if l1 or l2:
+            module = next(m for m in model[slot.start:slot.end] if isinstance(m, (nn.Linear, nn.Conv2d)))
+            out.append((module.weight, l1, l2))
+    return out
+
+
+def penalty(terms: list[tuple[torch.Tensor, float, float]]) -> torch.Tensor | None:
+    """``Σ l1·Σ|w| + l2·Σw²`` over ``terms`` (Keras' ``L1L2``), or ``None`` without any."""
+    if not terms:
+        return None
+    return sum(l1 * w.abs().sum() + l2 * w.square().sum() for w, l1, l2 in terms)
+
+
+def make_optimizer(config, groups) -> torch.optim.Optimizer:
+    """SGD, Adam, AdamW or RMSprop for ``groups`` (:func:`param_groups`, or an iterable of parameters),
+    every hyper-parameter set explicitly from ``config.optimizer``.
+
+    ``config.runtime.fast_path``: fused kernels (SGD, Adam, AdamW) or multi-tensor ``foreach`` ones
+    (RMSprop): same update, fewer kernel calls.
     """
     spec, fast = config.optimizer, config.runtime.fast_path
-    kernel = {"fused": True} if fast and spec.name in ("sgd", "adam") else {"foreach": True} if fast else {}
+    groups = list(groups)
+    if groups and isinstance(groups[0], dict):
+        groups = [{"params": g["params"], "lr": spec.lr * g.get("lr_scale", 1.0), "lr_scale": g.get("lr_scale", 1.0)}
+                  for g in groups]
+    kernel = {"fused": True} if fast and spec.name in ("sgd", "adam", "adamw") else {"foreach": True} if fast else {}
     if spec.name == "sgd":
-        return torch.optim.SGD(params, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov, **kernel)
+        return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov, **kernel)
     if spec.name == "adam":
-        return torch.optim.Adam(params, lr=spec.lr, betas=(spec.beta1, spec.beta2), eps=spec.eps, **kernel)
+        return torch.optim.Adam(groups, lr=spec.lr, betas=(spec.beta1, spec.beta2), eps=spec.eps, **kernel)
+    if spec.name == "adamw":                     # decoupled: w -= lr * weight_decay * w before the Adam step
+        return torch.optim.AdamW(groups, lr=spec.lr, betas=(spec.beta1, spec.beta2), eps=spec.eps,
+                                 weight_decay=spec.weight_decay, **kernel)
     if spec.name == "rmsprop":
         # PyTorch adds eps outside the square root, as the spec defines it.
-        return torch.optim.RMSprop(params, lr=spec.lr, alpha=spec.rho, eps=spec.eps, momentum=spec.momentum, **kernel)
+        return torch.optim.RMSprop(groups, lr=spec.lr, alpha=spec.rho, eps=spec.eps, momentum=spec.momentum, **kernel)
     raise ValueError(f"unknown optimizer {spec.name!r}")
 
 
-def make_scheduler(optimizer, config, steps_per_epoch: int):
-    """A ``LambdaLR`` stepped after every update, or ``None`` for a constant learning rate."""
-    schedule, lr = config.training.schedule, config.optimizer.lr
-    if schedule.name == "constant":
-        return None
-    return torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: learning_rate(step, lr, schedule, config.training.epochs, steps_per_epoch) / lr)
+def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    """Every group's rate: ``lr`` times its ``lr_scale``."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr * group.get("lr_scale", 1.0)
 
 
-def make_loss(name: str) -> nn.Module:
-    """``cross_entropy`` takes logits ``(n, k)`` and labels ``(n,)`` int64; ``mse`` takes ``(n, k)`` float32."""
-    return nn.CrossEntropyLoss() if name == "cross_entropy" else nn.MSELoss()
+def clip_gradients(params, training) -> None:
+    """``training.clip_value`` (each value to ``[-v, v]``) or ``training.clip_norm`` (global L2 norm)."""
+    if training.clip_value:
+        nn.utils.clip_grad_value_(params, training.clip_value)
+    if training.clip_norm:
+        nn.utils.clip_grad_norm_(params, training.clip_norm)
+
+
+def make_loss(name: str, label_smoothing: float = 0.0) -> nn.Module:
+    """``cross_entropy`` takes logits ``(n, k)`` and labels ``(n,)`` int64 (targets smoothed by
+    ``label_smoothing``); ``mse`` takes ``(n, k)`` float32."""
+    return nn.CrossEntropyLoss(label_smoothing=label_smoothing) if name == "cross_entropy" else nn.MSELoss()
