@@ -22,6 +22,7 @@ EXTENSIONS = (
     "dlcourse.commands.lessons",
     "dlcourse.commands.improve",
     "dlcourse.commands.weights",
+    "dlcourse.commands.lr_find",
 )
 
 

@@ -45,6 +45,10 @@ class DataConfig(_Strict):
 
     ``options`` are passed to the dataset loader (e.g. ``n_samples`` and
     ``noise`` for the synthetic ``linear`` dataset, ``path`` for ``mnist``).
+    ``classes`` (classification): keep only the samples of these class indices, relabelled
+    ``0, 1, ...`` in the order given (a source or target task for transfer learning).
+    ``train_size``: train on only this many samples of the training split (a stratified, seeded
+    subset; validation and test splits unchanged), to see over-fitting or transfer on little data.
     """
 
     dataset: str
@@ -53,6 +57,16 @@ class DataConfig(_Strict):
     test_fraction: float = Field(0.2, gt=0.0, lt=1.0)
     scaling: Literal["range", "standard", "none"] = "range"
     augment: str | dict[str, Any] | None = None
+    classes: list[Annotated[int, Field(ge=0, strict=True)]] | None = Field(None, min_length=2)
+    train_size: int | None = Field(None, gt=0, strict=True)
+
+    @field_validator("classes")
+    @classmethod
+    def _distinct(cls, value):
+        """Keep only these classes (by index), relabelled 0, 1, ... in the order given."""
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError(f"each class may appear once, got {value}")
+        return value
 
     @field_validator("augment")
     @classmethod
@@ -76,6 +90,30 @@ class DataConfig(_Strict):
 
 
 # ----------------------------------------------------------------------------- model
+class Backbone(_Strict):
+    """The first layers of the model, taken from a trained model (transfer learning).
+
+    ``run``: a dlcourse run folder; its model's layers but the last ``drop`` ones (its output
+    layer), with their trained weights, come before ``model.layers`` (the new head).
+    ``trainable``: ``0`` freezes the backbone (feature extraction; its batch norm stays in inference
+    mode), ``all`` trains it (fine-tuning), ``N`` trains only its last ``N`` layers with weights.
+    ``lr_scale``: the trained backbone layers' learning rate relative to the head's (``0.1``:
+    ten times lower; fast.ai's discriminative rates).
+    """
+
+    run: str
+    drop: int = Field(1, ge=0, strict=True)
+    trainable: int | Literal["all"] = "all"
+    lr_scale: float = Field(1.0, gt=0)
+
+    @field_validator("trainable")
+    @classmethod
+    def _trainable(cls, value):
+        if isinstance(value, int) and (isinstance(value, bool) or value < 0):
+            raise ValueError(f"expected 'all' or a number of layers (0 freezes the backbone), got {value!r}")
+        return value
+
+
 class ModelSpec(_Strict):
     """A sequential model. The last layer outputs logits (classification) or values.
 
@@ -87,6 +125,7 @@ class ModelSpec(_Strict):
     layers: list[Layer] = Field(min_length=1)
     init: Literal["glorot_uniform", "glorot_normal", "he_uniform", "he_normal"] = "glorot_uniform"
     bias_init: Literal["zeros"] = "zeros"
+    backbone: Backbone | None = None
 
     @model_validator(mode="after")
     def _has_dense(self) -> "ModelSpec":

@@ -17,6 +17,8 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
     test split (MNIST) keeps it as the test split.
     """
     ds = load_dataset(data_cfg.dataset, data_cfg.options, seed=seed)
+    if getattr(data_cfg, "classes", None):
+        ds = keep_classes(ds, data_cfg.classes)
     classify = ds.task == "classification"
     if classify and ds.classes and np.issubdtype(ds.y.dtype, np.integer) and len(ds.y):
         # Checked before the stratified split, whose own error would hide the cause.
@@ -33,6 +35,8 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
     else:
         train, val, test = split_indices(ds.y, data_cfg.val_fraction, data_cfg.test_fraction, seed, classify)
         x_test, y_test = ds.x[test], ds.y[test]
+    if getattr(data_cfg, "train_size", None):
+        train = training_subset(ds.y, train, data_cfg.train_size, seed, classify)
     scaler = Scaler.fit(ds.x[train], data_cfg.scaling, ds.value_range)
     splits = Splits(
         scaler.transform(ds.x[train]), ds.y[train],
@@ -42,3 +46,43 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
               **({"schema": ds.schema} if ds.schema else {})},
     )
     return ds, splits, scaler
+
+
+def keep_classes(ds: Dataset, classes: list[int]) -> Dataset:
+    """``ds`` restricted to the samples of ``classes`` (indices), relabelled ``0..len(classes)-1`` in that order."""
+    if ds.task != "classification":
+        raise DataError(f"data.classes selects classes, but dataset '{ds.name}' is a {ds.task} dataset.",
+                        "Remove data.classes.")
+    names = ds.classes or [str(c) for c in np.unique(ds.y)]
+    missing = [c for c in classes if c >= len(names)]
+    if missing:
+        raise DataError(f"data.classes: dataset '{ds.name}' has classes 0..{len(names) - 1}, got {missing[0]}.",
+                        f"Choose class indices between 0 and {len(names) - 1}.")
+    lookup = np.full(len(names), -1, np.int64)
+    lookup[np.asarray(classes)] = np.arange(len(classes))
+
+    def pick(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keep = lookup[np.asarray(y, np.int64)] >= 0
+        return x[keep], lookup[np.asarray(y, np.int64)[keep]]
+
+    x, y = pick(ds.x, ds.y)
+    test = pick(*ds.test) if ds.test is not None else None
+    return Dataset(ds.name, ds.task, x, y, [names[c] for c in classes], ds.value_range, ds.description, test,
+                   {**ds.schema, "kept_classes": list(classes)} if ds.schema else {})
+
+
+def training_subset(y: np.ndarray, train: np.ndarray, size: int, seed: int, stratify: bool) -> np.ndarray:
+    """A seeded subset of ``size`` of the training indices ``train`` (stratified for classification)."""
+    if size > len(train):
+        raise DataError(f"data.train_size is {size}, but the training split has only {len(train)} samples.",
+                        f"Use a train_size of at most {len(train)}.")
+    if size == len(train):
+        return train
+    from sklearn.model_selection import train_test_split
+
+    classes = len(np.unique(y[train])) if stratify else 0
+    if stratify and size < classes:
+        raise DataError(f"data.train_size is {size}, fewer than the {classes} classes: some class would have no "
+                        f"training sample.", f"Use a train_size of at least {classes}.")
+    subset, _ = train_test_split(train, train_size=size, random_state=seed, stratify=y[train] if stratify else None)
+    return np.sort(subset)

@@ -48,10 +48,14 @@ def save_figure(fig, base: str | Path, formats=FORMATS) -> list[Path]:
 
 def _metric_keys(history: list[dict]) -> list[str]:
     """Train-side keys to plot, loss first, then the metrics that also have a validation value."""
-    keys = [k for k in history[0] if k not in ("epoch", "seconds") and not k.startswith("val_")] if history else []
+    keys = [k for k in history[0] if k not in ("epoch", "seconds", "lr") and not k.startswith("val_")] if history else []
     preferred = ["loss", "accuracy", "f1_macro", "mae", "r2", "rmse", "mse"]
     keys = [k for k in preferred if k in keys] + [k for k in keys if k not in preferred]
-    return keys[:4]
+    keys = keys[:4]
+    rates = [row.get("lr") for row in history if row.get("lr") not in (None, "")]
+    if rates and len({float(r) for r in rates}) > 1:             # a schedule: show the rate it followed
+        keys.append("lr")
+    return keys
 
 
 def learning_curves(history: list[dict], base: str | Path, title: str = "") -> list[Path]:
@@ -76,13 +80,16 @@ def compare_curves(histories: dict[str, list[dict]], base: str | Path, title: st
             color = FRAMEWORK_COLORS.get(label, f"C{i}")
             name = FRAMEWORK_LABELS.get(label, label)
             epochs = [row["epoch"] for row in history]
-            if key in history[0]:
+            if key == "lr" and "lr" in history[0]:
+                ax.plot(epochs, [float(row["lr"]) for row in history], "-", color=color, label=name or "learning rate")
+                ax.set_yscale("log")
+            elif key in history[0]:
                 ax.plot(epochs, [row[key] for row in history], "--", color=color, alpha=0.8,
                         label=f"{name} train".strip())
             if f"val_{key}" in history[0]:
                 ax.plot(epochs, [row[f"val_{key}"] for row in history], "-", color=color,
                         label=f"{name} validation".strip())
-        ax.set_title(key)
+        ax.set_title("learning rate (first update of each epoch)" if key == "lr" else key)
         ax.set_xlabel("epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)

@@ -179,6 +179,9 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     # Data problems are found before a framework is imported (seconds earlier on a laptop).
     with np.errstate(invalid="ignore", over="ignore"):      # NaN/inf are reported just below
         dataset, splits, scaler = prepare_splits(config.data, config.seed)
+    from dlcourse.training.transfer import apply_backbone, resolve_backbone, save_weights
+
+    config, backbone_weights, backbone = resolve_backbone(config, dataset.feature_shape)
     check_model_fits_data(config, dataset)
     check_finite_data(dataset, splits)
     rank, world, launcher = process_rank(config)
@@ -202,9 +205,13 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
             settings["execution"] = backend.execution_settings(config, splits.x_train.shape)
             run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
             run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
+            if backbone:
+                run.write_json("backbone.json", backbone)
         run.mark("running")
         t0 = time.perf_counter()
         model = backend.build_model(config.model, dataset.feature_shape, seed=config.seed)
+        if not resume:
+            apply_backbone(backend, model, backbone_weights)
         if catch_signals:
             with control.catch_signals():
                 history = fit(backend, model, config, splits, reporter or Reporter(), control)
@@ -212,7 +219,10 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
             history = fit(backend, model, config, splits, reporter or Reporter(), control)
         seconds = sum(h["seconds"] for h in history) if resume else time.perf_counter() - t0
         outputs = backend.predict(model, splits.x_test)
-        metrics = {"test": final_metrics(config.task, splits.y_test, outputs),
+        seen = {"train": final_metrics(config.task, splits.y_train, backend.predict(model, splits.x_train))}
+        if len(splits.x_val):                                   # the kept model, in inference mode: the true gap
+            seen["val"] = final_metrics(config.task, splits.y_val, backend.predict(model, splits.x_val))
+        metrics = {"test": final_metrics(config.task, splits.y_test, outputs), **seen,
                    "epochs": len(history), "train_seconds": seconds, "params": backend.count_params(model)}
         metrics.update(control.outcome)
         coef = linear_coefficients(backend.get_weights(model), scaler)
@@ -221,6 +231,7 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         run.write_history(history)
         if rank == 0:
             backend.save_model(model, run.path)
+            save_weights(run.path, backend.get_weights(model))     # framework-free: a backbone for other runs
         run.write_json("metrics.json", metrics)                 # written last: its presence means complete
         path = run.finish()
     except BaseException as exc:
