@@ -10,7 +10,10 @@ rule's suggestion (``valley``, ``minimum/10``, ``steepest``, rounded to two sign
 as the command prints it) and at each rate of the grid 1e-4, 1e-3, 1e-2, 1e-1, 1, all with the
 same epochs (``--epochs``, default the config's) and seed. The table gives the test accuracy of
 each, the best of the grid, and whether each rule is within 0.01 (one point) of it; ``--rule``
-names the rule the verdict line is about (the command's default: valley).
+names the rule the verdict line is about (the command's default: valley). With ``--seeds N`` the
+whole check (split, initialisation, lr-find, every training) is repeated for N seeds and the mean
+accuracies are compared: one test split of the digits has 360 images, so one point is under
+four images and a single seed's comparison is mostly noise at that scale.
 
 The test accuracy is measured, not used: nothing is chosen from it. Each framework runs in its
 own process (``--worker``). Everything goes to ``benchmarks/results/lr_find.json`` (or ``--json``).
@@ -43,6 +46,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--frameworks", nargs="+", choices=("torch", "tensorflow"), default=["torch", "tensorflow"])
     p.add_argument("--epochs", type=int, default=None, help="training epochs (default: each config's)")
     p.add_argument("--steps", type=int, default=100, help="lr-find steps (default: 100)")
+    p.add_argument("--seeds", type=int, default=1,
+                   help="repeat everything with seeds SEED, SEED+1, ... (the config's seed first) and compare the "
+                        "mean accuracies (default: 1)")
     p.add_argument("--rule", choices=RULES, default="valley", help="the rule of the verdict line (default: valley)")
     p.add_argument("--json", type=Path, default=HERE / "results" / "lr_find.json")
     p.add_argument("--worker", choices=("torch", "tensorflow"), help=argparse.SUPPRESS)
@@ -66,32 +72,45 @@ def worker(args) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="dlcourse-lr-find-") as tmp:
         for name in args.configs:
-            overrides = [f"training.epochs={args.epochs}"] if args.epochs else []
-            config = load_config(name, overrides)
-            t0 = time.perf_counter()
-            found = find_lr(config, args.worker, steps=args.steps)
-            find_seconds = time.perf_counter() - t0
-            rates = {rule: float(format_rate(lr)) for rule, lr in found.rates.items()}
-            t0 = time.perf_counter()
-            rules = {rule: {"lr": lr, "accuracy": accuracy_at(config, args.worker, lr, Path(tmp))}
-                     for rule, lr in rates.items()}
-            grid = {f"{lr:g}": accuracy_at(config, args.worker, lr, Path(tmp)) for lr in GRID}
-            rows.append({"config": name, "framework": args.worker, "epochs": config.training.epochs,
-                         "batch_size": config.training.batch_size, "optimizer": config.optimizer.name,
-                         "config_lr": config.optimizer.lr, "steps_run": len(found.lrs),
-                         "stopped_early": found.stopped_early, "lr_find_seconds": find_seconds,
-                         "train_seconds": time.perf_counter() - t0, "rules": rules, "grid": grid,
-                         "curve": {"lrs": found.lrs, "smoothed": found.smoothed}})
-            print(f"{name} {args.worker}: {json.dumps({r: v['accuracy'] for r, v in rules.items()})} grid {grid}",
-                  flush=True)
+            base = load_config(name, [f"training.epochs={args.epochs}"] if args.epochs else [])
+            seeds = [base.seed + k for k in range(args.seeds)]
+            runs = []
+            for seed in seeds:                               # a new seed: a new split, initialisation and order
+                config = base.model_copy(update={"seed": seed})
+                t0 = time.perf_counter()
+                found = find_lr(config, args.worker, steps=args.steps)
+                find_seconds = time.perf_counter() - t0
+                rates = {rule: float(format_rate(lr)) for rule, lr in found.rates.items()}
+                t0 = time.perf_counter()
+                rules = {rule: {"lr": lr, "accuracy": accuracy_at(config, args.worker, lr, Path(tmp))}
+                         for rule, lr in rates.items()}
+                grid = {f"{lr:g}": accuracy_at(config, args.worker, lr, Path(tmp)) for lr in GRID}
+                runs.append({"seed": seed, "steps_run": len(found.lrs), "stopped_early": found.stopped_early,
+                             "lr_find_seconds": find_seconds, "train_seconds": time.perf_counter() - t0,
+                             "rules": rules, "grid": grid, "curve": {"lrs": found.lrs, "smoothed": found.smoothed}})
+                print(f"{name} {args.worker} seed {seed}: "
+                      + "  ".join(f"{r} {v['lr']:g}: {v['accuracy']:.4f}" for r, v in rules.items())
+                      + "  grid " + "  ".join(f"{k}: {v:.4f}" for k, v in grid.items()), flush=True)
+            rows.append({"config": name, "framework": args.worker, "epochs": base.training.epochs,
+                         "batch_size": base.training.batch_size, "optimizer": base.optimizer.name,
+                         "config_lr": base.optimizer.lr, "seeds": seeds,
+                         "rules": {rule: {"lrs": [run["rules"][rule]["lr"] for run in runs],
+                                          "accuracy": mean([run["rules"][rule]["accuracy"] for run in runs])}
+                                   for rule in RULES},
+                         "grid": {key: mean([run["grid"][key] for run in runs]) for key in runs[0]["grid"]},
+                         "runs": runs})
     write_result(args.out, {"rows": rows})
     return 0
+
+
+def mean(values: list[float]) -> float:
+    return float(sum(values) / len(values))
 
 
 # ----------------------------------------------------------------------------- driver
 def run_worker(framework: str, args, out: Path) -> list[dict]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", framework, "--out", str(out),
-           "--steps", str(args.steps), "--configs", *args.configs]
+           "--steps", str(args.steps), "--seeds", str(args.seeds), "--configs", *args.configs]
     if args.epochs:
         cmd += ["--epochs", str(args.epochs)]
     proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
@@ -111,12 +130,20 @@ def verdicts(row: dict) -> dict:
     return out
 
 
+def rate_range(lrs: list[float]) -> str:
+    """``0.0049`` for one rate (or equal ones), ``0.0036-0.0052`` for the range of several."""
+    low, high = min(lrs), max(lrs)
+    return f"{low:.2g}" if low == high else f"{low:.2g}-{high:.2g}"
+
+
 def print_table(rows: list[dict], rule: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
     console = Console(width=200)
-    t = Table(title=f"lr-find check: test accuracy (within: at most {TOLERANCE:g} below the grid's best)")
+    seeds = len(rows[0]["seeds"])
+    what = "test accuracy" if seeds == 1 else f"mean test accuracy over {seeds} seeds"
+    t = Table(title=f"lr-find check: {what} (within: at most {TOLERANCE:g} below the grid's best)")
     t.add_column("config")
     t.add_column("framework")
     t.add_column("epochs", justify="right")
@@ -130,7 +157,7 @@ def print_table(rows: list[dict], rule: str) -> None:
     for row in rows:
         v = verdicts(row)
         cells = [row["config"], LABEL[row["framework"]], str(row["epochs"])]
-        cells += [f"{row['rules'][r]['lr']:.2g} / {row['rules'][r]['accuracy']:.4f}" for r in RULES]
+        cells += [f"{rate_range(row['rules'][r]['lrs'])} / {row['rules'][r]['accuracy']:.4f}" for r in RULES]
         cells += [f"{row['grid'][f'{lr:g}']:.4f}" for lr in GRID]
         cells.append(f"{v['best']:.4f} ({v['best_lr']})")
         cells += [("yes" if v[r]["within"] else "no") + f" ({v[r]['gap']:+.4f})" for r in RULES]

@@ -10,11 +10,13 @@ from dlcourse.data.preprocessing import Scaler
 from dlcourse.errors import DataError
 
 
-def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
-    """Load the configured dataset, split it from ``seed`` and fit the scaler on the training split only.
+def raw_splits(data_cfg, seed: int) -> tuple[Dataset, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The configured dataset and its ``train``, ``val`` and ``test`` splits in raw units, ``{split: (x, y)}``.
 
-    ``data_cfg`` is a :class:`dlcourse.config.DataConfig`. A dataset with a publisher's
-    test split (MNIST) keeps it as the test split.
+    ``data_cfg`` is a :class:`dlcourse.config.DataConfig`; the same ``seed`` gives the same samples
+    (training and every later evaluation use this function). ``data.classes`` keeps and relabels
+    classes first; ``data.train_size`` then keeps a stratified subset of the training split. A
+    dataset with a publisher's test split (MNIST) keeps it as the test split.
     """
     ds = load_dataset(data_cfg.dataset, data_cfg.options, seed=seed)
     if getattr(data_cfg, "classes", None):
@@ -31,16 +33,23 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
             train, val, _ = split_indices(ds.y, data_cfg.val_fraction, 0.0, seed, classify)
         else:
             train, val = np.arange(len(ds.y)), np.arange(0)
-        x_test, y_test = ds.test
+        test = ds.test
     else:
-        train, val, test = split_indices(ds.y, data_cfg.val_fraction, data_cfg.test_fraction, seed, classify)
-        x_test, y_test = ds.x[test], ds.y[test]
+        train, val, idx = split_indices(ds.y, data_cfg.val_fraction, data_cfg.test_fraction, seed, classify)
+        test = (ds.x[idx], ds.y[idx])
     if getattr(data_cfg, "train_size", None):
         train = training_subset(ds.y, train, data_cfg.train_size, seed, classify)
-    scaler = Scaler.fit(ds.x[train], data_cfg.scaling, ds.value_range)
+    return ds, {"train": (ds.x[train], ds.y[train]), "val": (ds.x[val], ds.y[val]), "test": test}
+
+
+def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
+    """:func:`raw_splits`, with the scaler fitted on the training split only and applied to every split."""
+    ds, parts = raw_splits(data_cfg, seed)
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = parts["train"], parts["val"], parts["test"]
+    scaler = Scaler.fit(x_train, data_cfg.scaling, ds.value_range)
     splits = Splits(
-        scaler.transform(ds.x[train]), ds.y[train],
-        scaler.transform(ds.x[val]), ds.y[val],
+        scaler.transform(x_train), y_train,
+        scaler.transform(x_val), y_val,
         scaler.transform(x_test), y_test,
         info={"dataset": ds.name, "task": ds.task, "classes": ds.classes, "feature_shape": list(ds.feature_shape),
               **({"schema": ds.schema} if ds.schema else {})},

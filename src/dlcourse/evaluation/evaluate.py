@@ -36,21 +36,11 @@ def load_data(info: RunInfo, data: str = "test") -> tuple[np.ndarray, np.ndarray
     ``.npz`` with arrays ``x`` and ``y``, or ``.csv`` with the feature columns
     (see :func:`dlcourse.evaluation.inputs.feature_columns`) and a ``y`` column.
     """
-    from dlcourse.data.catalogue import load_dataset
-    from dlcourse.data.dataset import split_indices
+    from dlcourse.data.splits import raw_splits
 
     if data in SPLITS:
         cfg = info.config.data
-        ds = load_dataset(cfg.dataset, cfg.options, seed=info.config.seed)
-        classify = ds.task == "classification"
-        if ds.test is not None:
-            train, val, _ = (split_indices(ds.y, cfg.val_fraction, 0.0, info.config.seed, classify)
-                             if cfg.val_fraction else (np.arange(len(ds.y)), np.arange(0), None))
-            parts = {"train": (ds.x[train], ds.y[train]), "val": (ds.x[val], ds.y[val]), "test": ds.test}
-        else:
-            train, val, test = split_indices(ds.y, cfg.val_fraction, cfg.test_fraction, info.config.seed, classify)
-            parts = {"train": (ds.x[train], ds.y[train]), "val": (ds.x[val], ds.y[val]),
-                     "test": (ds.x[test], ds.y[test])}
+        _, parts = raw_splits(cfg, info.config.seed)
         x, y = parts[data]
         if len(x) == 0:
             raise DataError(f"--data {data}: this run has no {data} split (its fraction is 0); choose another split.")

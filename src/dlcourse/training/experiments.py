@@ -69,13 +69,14 @@ def regularization_variants(config) -> list[Variant]:
     dropout = _layers_with(config, lambda i, layer: [{"type": "dropout", "rate": 0.5}] if i in feeds_dense else [])
     norm = _layers_with(config, lambda i, layer: [{"type": "batch_norm", "momentum": 0.9}] if i in hidden else [])
     l2 = [dict(d, l2=L2) if d["type"] in ("dense", "conv2d") else d for d in _layers_with(config, lambda i, l: [])]
-    early = "training.early_stopping={monitor: val_loss, patience: 8, restore_best: true}"
+    patience = min(8, config.training.epochs - 1)
+    early = f"training.early_stopping={{monitor: val_loss, patience: {patience}, restore_best: true}}"
     images = len(config_shape(config)) >= 2
     variants = [
         Variant("baseline", "the config as it is: over-fits a small training set"),
         Variant("dropout", "dropout 0.5 before each dense layer", [f"model.layers={_yaml(dropout)}"]),
         Variant("l2", f"L2 penalty {L2:g} on every kernel", [f"model.layers={_yaml(l2)}"]),
-        Variant("early_stopping", "stop when val_loss stalls 8 epochs, keep the best epoch", [early]),
+        Variant("early_stopping", f"stop when val_loss stalls {patience} epochs, keep the best epoch", [early]),
         Variant("batch_norm", "batch norm (momentum 0.9) after each hidden layer", [f"model.layers={_yaml(norm)}"]),
         Variant("label_smoothing", "label smoothing 0.1", ["training.label_smoothing=0.1"]) if config.task ==
         "classification" else None,
@@ -133,8 +134,10 @@ def _row(variant: str, what: str, result) -> dict:
     losses = [float(h["val_loss"]) for h in history if h.get("val_loss") not in (None, "")]
     best = 1 + min(range(len(losses)), key=losses.__getitem__) if losses else None
     train, val = m["train"][key], m.get("val", {}).get(key)
+    t_loss, v_loss = m["train"]["loss"], m.get("val", {}).get("loss")
     return {"variant": variant, "what": what, "metric": key, "train": train, "val": val,
-            "gap": None if val is None else train - val, "best_epoch": best, "epochs": m["epochs"],
+            "gap": None if val is None else train - val, "train_loss": t_loss, "val_loss": v_loss,
+            "loss_gap": None if v_loss is None else v_loss - t_loss, "best_epoch": best, "epochs": m["epochs"],
             "test": m["test"][key], "run": str(result.path), "history": history}
 
 
@@ -206,7 +209,7 @@ def _curves(rows: list[dict], base: Path, title: str) -> list[Path]:
     return save_figure(fig, base)
 
 
-COLUMNS = ["variant", "train", "val", "gap", "best_epoch", "epochs", "test"]
+COLUMNS = ["variant", "train", "val", "gap", "train_loss", "val_loss", "loss_gap", "best_epoch", "epochs", "test"]
 
 
 def _regularization_outputs(folder: Path, config, variants, results, overrides) -> None:
@@ -216,7 +219,9 @@ def _regularization_outputs(folder: Path, config, variants, results, overrides) 
     md, html = [f"# {config.name}: regularization\n"], [f"<h1>{config.name}: regularization</h1>"]
     intro = (f"Training subset: {config.data.train_size or 'the whole training split'} samples, "
              f"{config.training.epochs} epochs, seed {config.seed}. train / val: the kept model's {_metric(results)} "
-             "on each split (inference mode); gap = train − val; best epoch: lowest validation loss.")
+             "on each split (inference mode); gap = train − val; train_loss / val_loss: its data loss on each split "
+             "(no penalty, no smoothing), loss_gap = val_loss − train_loss (the generalization gap); "
+             "best epoch: lowest validation loss.")
     md.append(intro + "\n")
     html.append(f"<p>{intro}</p>")
     for fw, rows in results.items():

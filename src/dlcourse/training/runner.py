@@ -166,7 +166,8 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     """
     from dlcourse.backends import get_backend
     from dlcourse.errors import TrainingDiverged
-    from dlcourse.evaluation.metrics import final_metrics
+    from dlcourse.data.batches import targets
+    from dlcourse.evaluation.metrics import final_metrics, loss_value
     from dlcourse.training.control import TrainingControl, TrainingInterrupted
     from dlcourse.training.loop import fit
     from dlcourse.training.progress import Reporter
@@ -219,9 +220,13 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
             history = fit(backend, model, config, splits, reporter or Reporter(), control)
         seconds = sum(h["seconds"] for h in history) if resume else time.perf_counter() - t0
         outputs = backend.predict(model, splits.x_test)
-        seen = {"train": final_metrics(config.task, splits.y_train, backend.predict(model, splits.x_train))}
-        if len(splits.x_val):                                   # the kept model, in inference mode: the true gap
-            seen["val"] = final_metrics(config.task, splits.y_val, backend.predict(model, splits.x_val))
+        seen = {}
+        for split in ("train", "val"):                          # the kept model, in inference mode: the true gap
+            xs, ys = getattr(splits, f"x_{split}"), getattr(splits, f"y_{split}")
+            if len(xs):
+                out = backend.predict(model, xs)
+                seen[split] = {"loss": loss_value(config.task, targets(ys, config.task), out),
+                               **final_metrics(config.task, ys, out)}
         metrics = {"test": final_metrics(config.task, splits.y_test, outputs), **seen,
                    "epochs": len(history), "train_seconds": seconds, "params": backend.count_params(model)}
         metrics.update(control.outcome)
