@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import pickle
 import re
 import struct
@@ -587,6 +588,125 @@ def _(tmp_path):
         return library(load_model, run, None, (2,))
     finally:
         assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------- pretrained weights
+def weights_cli(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """``dlcourse weights ARGS`` in a subprocess, with empty framework caches under ``tmp_path``."""
+    env = {**os.environ, "TORCH_HOME": str(tmp_path / "torch-home"), "KERAS_HOME": str(tmp_path / "keras-home")}
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "weights", *args], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120, env=env, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, message_of(proc.stderr)
+
+
+def weights_file(tmp_path: Path, name: str, content: bytes = b"not the real weights") -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def _entry(name: str, framework: str):
+    from dlcourse.models.pretrained import lookup
+
+    return lookup(name, framework)
+
+
+@provokes("backbone-unknown")
+def _(tmp_path):
+    code, message = library(_entry, "resnet81", "torch")
+    assert "Did you mean 'resnet18'?" in message
+    return code, message
+
+
+@provokes("backbone-other-framework")
+def _(tmp_path):
+    return library(_entry, "resnet18", "tensorflow")
+
+
+@provokes("weights-not-downloaded")
+def _(tmp_path):
+    from dlcourse.models.pretrained import locate
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
+        code, message = library(locate, _entry("resnet18", "torch"))
+    assert "'resnet18-f37072fd.pth'" in message and str(tmp_path / "torch-home") in message
+    return code, message
+
+
+@provokes("weights-wrong-hash")
+def _(tmp_path):
+    return weights_cli(tmp_path, "import", str(weights_file(tmp_path, "resnet18-f37072fd.pth")))
+
+
+@provokes("weights-path-missing")
+def _(tmp_path):
+    from dlcourse.models.pretrained import locate
+
+    return library(locate, _entry("resnet18", "torch"), tmp_path / "mine.pth")
+
+
+@provokes("weights-file-unknown")
+def _(tmp_path):
+    return weights_cli(tmp_path, "import", str(weights_file(tmp_path, "download.bin")))
+
+
+@provokes("weights-import-missing")
+def _(tmp_path):
+    return weights_cli(tmp_path, "import", str(tmp_path / "resnet18-f37072fd.pth"))
+
+
+@provokes("weights-import-other-framework")
+def _(tmp_path):
+    return weights_cli(tmp_path, "import", str(weights_file(tmp_path, "resnet18-f37072fd.pth")), "-f", "tensorflow")
+
+
+def _torch_backbone(name: str, weights: Path, shape=(32, 32, 3)):
+    import torch  # noqa: F401  (imported before any TensorFlow, see conftest)
+
+    from dlcourse.backends.torch.pretrained import build_backbone
+
+    return library(build_backbone, _entry(name, "torch"), weights, shape)
+
+
+@provokes("weights-not-state-dict", slow=True)
+def _(tmp_path):
+    return _torch_backbone("resnet18", weights_file(tmp_path, "resnet18-f37072fd.pth", b"<html>Not found</html>"))
+
+
+@provokes("weights-architecture-torch", slow=True)
+def _(tmp_path):
+    import torch
+    import torchvision
+
+    path = tmp_path / "resnet18-f37072fd.pth"
+    torch.save(torchvision.models.mobilenet_v3_small(weights=None).state_dict(), path)
+    code, message = _torch_backbone("resnet18", path)
+    assert "missing keys such as 'conv1.weight'" in message
+    return code, message
+
+
+@provokes("weights-architecture-keras", slow=True)
+def _(tmp_path):
+    from dlcourse.backends.tensorflow.pretrained import build_backbone
+
+    path = weights_file(tmp_path, "weights_mobilenet_v3_small_224_1.0_float_no_top_v2.h5", b"<html>Not found</html>")
+    code, message = library(build_backbone, _entry("mobilenet_v3_small", "tensorflow"), path, (32, 32, 3))
+    assert "(it is not an HDF5 file)" in message
+    return code, message
+
+
+@provokes("backbone-needs-rgb", slow=True)
+def _(tmp_path):
+    return _torch_backbone("resnet18", tmp_path / "unused.pth", (32, 32, 1))
+
+
+@provokes("backbone-image-too-small", slow=True)
+def _(tmp_path):
+    from dlcourse.backends.tensorflow.pretrained import build_backbone
+
+    return library(build_backbone, _entry("mobilenet_v3_small", "tensorflow"), tmp_path / "unused.h5", (28, 28, 3))
 
 
 # ----------------------------------------------------------------------------- the tests
