@@ -1,7 +1,8 @@
 """Does ``dlcourse lr-find`` suggest a learning rate as good as the best of a grid?
 
     .venv/bin/python benchmarks/lr_find_check.py [--configs digits_mlp digits_cnn] [--frameworks torch tensorflow]
-                                                 [--epochs N] [--steps 100] [--rule valley] [--json OUT]
+                                                 [--epochs N] [--steps 100] [--seeds 1] [--rule valley] [--json OUT]
+    .venv/bin/python benchmarks/lr_find_check.py --show benchmarks/results/lr_find.json
 
 For each config and framework: run the range test (:func:`dlcourse.training.lr_find.find_lr`,
 the config's own batch size and seed), then train the config
@@ -51,6 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "mean accuracies (default: 1)")
     p.add_argument("--rule", choices=RULES, default="valley", help="the rule of the verdict line (default: valley)")
     p.add_argument("--json", type=Path, default=HERE / "results" / "lr_find.json")
+    p.add_argument("--show", type=Path, metavar="JSON", help="print the table of a results file and exit")
     p.add_argument("--worker", choices=("torch", "tensorflow"), help=argparse.SUPPRESS)
     p.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     return p.parse_args(argv)
@@ -140,7 +142,7 @@ def print_table(rows: list[dict], rule: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(width=200)
+    console = Console(width=240)
     seeds = len(rows[0]["seeds"])
     what = "test accuracy" if seeds == 1 else f"mean test accuracy over {seeds} seeds"
     t = Table(title=f"lr-find check: {what} (within: at most {TOLERANCE:g} below the grid's best)")
@@ -171,6 +173,12 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.worker:
         return worker(args)
+    if args.show:
+        try:
+            print_table(json.loads(args.show.read_text(encoding="utf-8"))["rows"], args.rule)
+        except (OSError, ValueError, KeyError) as exc:
+            raise SystemExit(f"error: cannot read the results file '{args.show}' ({exc!r}).") from None
+        return 0
     t0 = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="dlcourse-lr-find-check-") as tmp:

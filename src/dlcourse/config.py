@@ -95,13 +95,19 @@ class Backbone(_Strict):
 
     ``run``: a dlcourse run folder; its model's layers but the last ``drop`` ones (its output
     layer), with their trained weights, come before ``model.layers`` (the new head).
+    ``imagenet``: an ImageNet backbone of the framework (``resnet18``, ``resnet50``,
+    ``mobilenet_v3_small``: ``dlcourse weights list``), its weights read from the framework's cache
+    folder or from the file ``weights``; its output is the pooled feature vector.
     ``trainable``: ``0`` freezes the backbone (feature extraction; its batch norm stays in inference
-    mode), ``all`` trains it (fine-tuning), ``N`` trains only its last ``N`` layers with weights.
+    mode), ``all`` trains it (fine-tuning), ``N`` trains only its last ``N`` layers with weights
+    (ImageNet: its last ``N`` stages).
     ``lr_scale``: the trained backbone layers' learning rate relative to the head's (``0.1``:
     ten times lower; fast.ai's discriminative rates).
     """
 
-    run: str
+    run: str | None = None
+    imagenet: str | None = None
+    weights: str | None = None
     drop: int = Field(1, ge=0, strict=True)
     trainable: int | Literal["all"] = "all"
     lr_scale: float = Field(1.0, gt=0)
@@ -112,6 +118,15 @@ class Backbone(_Strict):
         if isinstance(value, int) and (isinstance(value, bool) or value < 0):
             raise ValueError(f"expected 'all' or a number of layers (0 freezes the backbone), got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "Backbone":
+        if (self.run is None) == (self.imagenet is None):
+            raise ValueError("give either run (a dlcourse run folder) or imagenet (resnet18, resnet50, "
+                             "mobilenet_v3_small), one of the two")
+        if self.weights is not None and self.imagenet is None:
+            raise ValueError("weights is the file of an imagenet backbone; a run backbone's weights are in its folder")
+        return self
 
 
 class ModelSpec(_Strict):

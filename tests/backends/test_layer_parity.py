@@ -60,7 +60,8 @@ def _pair(config, shape, seed=3):
 
 def test_every_layer_type_has_a_case():
     used = {layer["type"] for _, layers in CASES.values() for layer in layers}
-    assert used | {"dense"} == set(LAYER_TYPES)
+    # 'pretrained' is per framework (different ImageNet weights): tests/backends/test_pretrained_backbones.py
+    assert used | {"dense", "pretrained"} == set(LAYER_TYPES)
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -397,9 +397,42 @@ class BatchNorm(LayerSpec):
         return f"batch_norm({self.momentum})"
 
 
+class PretrainedBackbone(LayerSpec):
+    """An ImageNet backbone with its framework's own weights: ``(h, w, 3)`` RGB in [0, 1] ``-> (features,)``.
+
+    ``name``: ``resnet18``, ``resnet50`` or ``mobilenet_v3_small`` (the names of
+    :mod:`dlcourse.models.pretrained`; each framework has its own set and its own weights file).
+    ``weights``: a weights file to read instead of the framework's cache folder. Each framework
+    applies its own input preprocessing and global average pooling. ``train_blocks``: with
+    ``trainable: true``, ``all`` trains every stage, ``N`` only the last ``N`` (the others and
+    their batch norm stay frozen). Written by ``model.backbone: {imagenet: ...}``. Not a parity
+    case: the two frameworks' ImageNet weights come from different trainings.
+    """
+
+    type: Literal["pretrained"]
+    name: str
+    weights: str | None = None
+    train_blocks: Union[int, Literal["all"]] = "all"
+
+    def output_shape(self, shape, index):
+        from dlcourse.models.pretrained import features
+
+        if len(shape) != 3 or shape[2] != 3:
+            raise self._error(index, shape, "it needs RGB images of shape (height, width, 3)",
+                              "Use RGB images (for an image folder: data.options.color: rgb).")
+        return (features(self.name),)
+
+    def multiply_adds(self, shape):
+        return 0                                           # its own, not counted by the spec
+
+    def label(self):
+        return f"pretrained({self.name})"
+
+
 #: Every layer type, by the ``type`` key a config uses.
 LAYER_TYPES: dict[str, type[LayerSpec]] = {cls.model_fields["type"].annotation.__args__[0]: cls for cls in (
-    Flatten, Dense, Dropout, ActivationLayer, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, BatchNorm)}
+    Flatten, Dense, Dropout, ActivationLayer, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D, GlobalMaxPool2D, BatchNorm,
+    PretrainedBackbone)}
 
 Layer = Annotated[Union[tuple(LAYER_TYPES.values())], Field(discriminator="type")]
 

@@ -124,6 +124,15 @@ def names(framework: str | None = None) -> list[str]:
     return sorted({e.name for e in CATALOGUE if framework is None or e.framework == framework})
 
 
+def features(name: str) -> int:
+    """The size of ``name``'s pooled feature vector (the same in every framework); unknown: :class:`ConfigError`."""
+    found = [e for e in CATALOGUE if e.name == name]
+    if not found:
+        raise ConfigError(f"pretrained backbone: expected one of {_quoted(names())}, got '{name}'."
+                          + did_you_mean(name, names()))
+    return found[0].features
+
+
 def _quoted(items) -> str:
     return ", ".join(f"'{item}'" for item in items)
 

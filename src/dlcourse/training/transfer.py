@@ -59,6 +59,8 @@ def resolve_backbone(config, input_shape: tuple[int, ...]):
     bb = spec.backbone
     if bb is None:
         return config, None, None
+    if bb.imagenet is not None:
+        return _imagenet(config, input_shape)
     source, weights = _source(bb.run)
     layers = [layer.model_copy() for layer in source.model.layers]
     if bb.drop >= len(layers):
@@ -93,6 +95,30 @@ def resolve_backbone(config, input_shape: tuple[int, ...]):
               "layers": len(kept), "weights": n_weights, "trainable": bb.trainable, "lr_scale": bb.lr_scale,
               "drop": bb.drop}
     return config.model_copy(update={"model": new_model}), weights[:n_weights], record
+
+
+def _imagenet(config, input_shape: tuple[int, ...]):
+    """An ImageNet backbone becomes a ``pretrained`` layer; its weights file is found (and a cached one's
+    hash checked) now, before anything is written."""
+    from dlcourse.models.layers import PretrainedBackbone
+    from dlcourse.models.pretrained import locate, lookup
+
+    spec, bb = config.model, config.model.backbone
+    entry = lookup(bb.imagenet, config.framework)
+    if bb.trainable != "all" and bb.trainable > entry.blocks:
+        raise ConfigError(f"model.backbone.trainable is {bb.trainable}, but {entry.label} has only {entry.blocks} "
+                          f"stages.", f"Use 'all', or a number from 0 to {entry.blocks}.")
+    path = locate(entry, bb.weights)
+    layer = PretrainedBackbone(type="pretrained", name=bb.imagenet, weights=bb.weights, trainable=bb.trainable != 0,
+                               train_blocks=bb.trainable if bb.trainable != 0 else "all", lr_scale=bb.lr_scale)
+    new_model = spec.model_copy(update={"layers": [layer, *spec.layers], "backbone": None})
+    try:
+        new_model.trace(tuple(input_shape))
+    except ConfigError as exc:
+        raise ConfigError(f"model.backbone: {exc.message}", exc.hint) from None
+    record = {"imagenet": bb.imagenet, "framework": config.framework, "weights_file": str(path),
+              "trainable": bb.trainable, "lr_scale": bb.lr_scale, "preprocessing": entry.preprocessing}
+    return config.model_copy(update={"model": new_model}), None, record
 
 
 def apply_backbone(backend, model, weights: list[np.ndarray] | None) -> None:

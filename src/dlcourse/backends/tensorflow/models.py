@@ -31,6 +31,27 @@ def _penalty(layer):
     return keras.regularizers.L1L2(layer.l1, layer.l2) if (layer.l1 or layer.l2) else None
 
 
+def _pretrained(t: LayerTrace, seed: int) -> list:
+    """keras.applications' backbone with its ImageNet weights (or those of ``weights``): (n, h, w, 3) -> (n, features)."""
+    from dlcourse.backends.tensorflow.pretrained import build_backbone
+    from dlcourse.models.pretrained import locate, lookup
+
+    entry = lookup(t.layer.name, "tensorflow")
+    return [build_backbone(entry, locate(entry, t.layer.weights), t.input_shape)]
+
+
+def _freeze_blocks(layer, spec_layer) -> None:
+    """``train_blocks: N``: every stage of a backbone but the last N frozen (their batch norm in inference mode)."""
+    if spec_layer.type != "pretrained" or spec_layer.train_blocks == "all" or not spec_layer.trainable:
+        return
+    from dlcourse.backends.tensorflow.pretrained import blocks
+
+    stages = blocks(layer)
+    for stage in stages[:len(stages) - int(spec_layer.train_blocks)]:
+        for sub in stage:
+            sub.trainable = False
+
+
 #: type -> builder ``(trace, seed) -> Keras layers``; the layers of one spec layer, in order.
 BUILDERS: dict[str, Callable[[LayerTrace, int], list]] = {
     "flatten": lambda t, seed: [keras.layers.Flatten()],                                  # (n, *shape) -> (n, prod)
@@ -46,6 +67,7 @@ BUILDERS: dict[str, Callable[[LayerTrace, int], list]] = {
     "global_avg_pool2d": lambda t, seed: [keras.layers.GlobalAveragePooling2D()],          # (n, h, w, c) -> (n, c)
     "global_max_pool2d": lambda t, seed: [keras.layers.GlobalMaxPooling2D()],              # (n, h, w, c) -> (n, c)
     "batch_norm": lambda t, seed: [keras.layers.BatchNormalization(momentum=t.layer.momentum, epsilon=t.layer.epsilon)],
+    "pretrained": _pretrained,
 }
 
 
@@ -68,6 +90,7 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
             for layer in built:
                 layer.trainable = t.layer.trainable          # frozen batch norm: inference mode too (Keras 3)
                 layer.dlcourse_lr_scale = t.layer.lr_scale
+                _freeze_blocks(layer, t.layer)
             layers += built
         if keras.mixed_precision.global_policy().name != "float32":  # outputs and loss in float32
             last = spec.layers[-1]
@@ -75,7 +98,7 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
                                             kernel_regularizer=_penalty(last))
             layers[-1].trainable, layers[-1].dlcourse_lr_scale = last.trainable, last.lr_scale
         model = keras.Sequential(layers)
-    set_weights(model, initial_weights(spec, input_shape, seed))
+    set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
     return model
 
 
@@ -88,10 +111,12 @@ def get_weights(model) -> list[np.ndarray]:
     return [np.array(w) for layer in _weighted(model) for w in layer.get_weights()]
 
 
-def set_weights(model, weights: list[np.ndarray]) -> None:
-    """Inverse of :func:`get_weights`."""
+def set_weights(model, weights: list[np.ndarray], canonical_only: bool = False) -> None:
+    """Inverse of :func:`get_weights` (``canonical_only``: the spec's initial weights, a pretrained backbone kept)."""
     i = 0
     for layer in _weighted(model):
+        if canonical_only and isinstance(layer, keras.Model):   # a pretrained backbone: its file's weights
+            continue
         n = len(layer.weights)
         layer.set_weights([np.asarray(w) for w in weights[i:i + n]])
         i += n

@@ -65,7 +65,7 @@ def _summary(exc: Exception) -> str:
     return text.split(". ")[0].rstrip(".")[:200] or type(exc).__name__
 
 
-def build_backbone(entry: Pretrained, weights: Path, input_shape: tuple[int, int, int]) -> keras.Model:
+def build_backbone(entry: Pretrained, weights: Path | None, input_shape: tuple[int, int, int]) -> keras.Model:
     """The ``keras.applications`` backbone of ``entry`` with the weights read from ``weights``.
 
     entry: a tensorflow entry of :data:`dlcourse.models.pretrained.CATALOGUE`.
@@ -84,9 +84,9 @@ def build_backbone(entry: Pretrained, weights: Path, input_shape: tuple[int, int
     application = getattr(importlib.import_module(module), function)
     inputs = keras.Input(shape=tuple(input_shape), name="images")               # (n, h, w, 3) in [0, 1]
     x = _preprocess(entry, inputs)                                               # (n, h, w, 3)
-    path = Path(weights)
+    path = Path(weights) if weights is not None else None         # None: the architecture only
     try:
-        base = application(include_top=False, weights=str(path), pooling="avg", input_shape=tuple(input_shape),
+        base = application(include_top=False, weights=str(path) if path else None, pooling="avg", input_shape=tuple(input_shape),
                            input_tensor=x)                                       # (n, features)
     except (ValueError, OSError, KeyError, TypeError) as exc:
         raise ConfigError(f"weights file '{path}' does not fit the Keras {function} architecture "

@@ -58,6 +58,7 @@ class _Context:
 
     channels_first: bool = False
     perm: np.ndarray | None = None
+    load_pretrained: bool = True                             # False: a saved run's weights come next
 
 
 def _activation(name: str) -> list[nn.Module]:
@@ -106,6 +107,15 @@ def _flatten(t: LayerTrace, ctx: _Context) -> list[nn.Module]:
     return [nn.Flatten()]                                    # (n, *shape) -> (n, prod(shape))
 
 
+def _pretrained(t: LayerTrace, ctx: _Context) -> list[nn.Module]:
+    """torchvision's backbone with its ImageNet weights (or those of ``weights``): (n, h, w, 3) -> (n, features)."""
+    from dlcourse.backends.torch.pretrained import build_backbone
+    from dlcourse.models.pretrained import locate, lookup
+
+    entry = lookup(t.layer.name, "torch")
+    return [build_backbone(entry, locate(entry, t.layer.weights) if ctx.load_pretrained else None, t.input_shape)]
+
+
 #: type -> builder ``(trace, context) -> modules``; the modules of one spec layer, in order.
 BUILDERS: dict[str, Callable[[LayerTrace, _Context], list[nn.Module]]] = {
     "flatten": _flatten,
@@ -118,6 +128,7 @@ BUILDERS: dict[str, Callable[[LayerTrace, _Context], list[nn.Module]]] = {
     "global_avg_pool2d": _global_pool(nn.AdaptiveAvgPool2d),
     "global_max_pool2d": _global_pool(nn.AdaptiveMaxPool2d),
     "batch_norm": _batch_norm,
+    "pretrained": _pretrained,
 }
 
 
@@ -175,17 +186,18 @@ def _slots(model: nn.Sequential) -> list[_Slot]:
     return slots
 
 
-def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> nn.Sequential:
+def build_model(spec, input_shape: tuple[int, ...], seed: int = 0, pretrained: bool = True) -> nn.Sequential:
     """An ``nn.Sequential`` for inputs ``(n, *input_shape)`` float32 (channels-last); outputs ``(n, units)``.
 
     A plain ``nn.Sequential`` of built-in modules (batch norm aside, which keeps the built-in
     ``state_dict`` keys), so the saved ``state_dict`` loads without dlcourse. The initial weights
-    come from :func:`dlcourse.models.layers.initial_weights` (the same values in both frameworks).
+    come from :func:`dlcourse.models.layers.initial_weights` (the same values in both frameworks);
+    a ``pretrained`` layer reads its ImageNet weights file unless ``pretrained=False``.
     """
     torch.manual_seed(seed)
     modules: list[nn.Module] = []
     slots: list[_Slot] = []
-    ctx = _Context()
+    ctx = _Context(load_pretrained=pretrained)
     for t in spec.trace(input_shape):
         start = len(modules)
         wants_image = t.layer.image_layer or (t.layer.type == "batch_norm" and len(t.input_shape) == 3)
@@ -200,7 +212,7 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> nn.Sequent
         slots.append(_Slot(t, start, len(modules), perm if t.weights else None))
     model = nn.Sequential(*modules)
     model.dlcourse_slots = slots
-    set_weights(model, initial_weights(spec, input_shape, seed))
+    set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
     return model
 
 
@@ -208,16 +220,27 @@ def get_weights(model: nn.Sequential) -> list[np.ndarray]:
     """Every weight in the canonical layout (:mod:`dlcourse.models.layers`), layer by layer."""
     out: list[np.ndarray] = []
     for slot in _slots(model):
+        if slot.trace.layer.type == "pretrained":            # its own arrays, state_dict order
+            out += [v.detach().cpu().numpy().copy() for v in model[slot.start].state_dict().values()]
+            continue
         module = _weighted(list(model[slot.start:slot.end]))
         if module is not None:
             out += _to_canonical(module, slot.perm)
     return out
 
 
-def set_weights(model: nn.Sequential, weights: list[np.ndarray]) -> None:
-    """Inverse of :func:`get_weights`."""
+def set_weights(model: nn.Sequential, weights: list[np.ndarray], canonical_only: bool = False) -> None:
+    """Inverse of :func:`get_weights` (``canonical_only``: the spec's initial weights, a pretrained layer kept)."""
     i = 0
     for slot in _slots(model):
+        if slot.trace.layer.type == "pretrained":
+            if canonical_only:
+                continue
+            state = model[slot.start].state_dict()
+            model[slot.start].load_state_dict({k: torch.as_tensor(np.asarray(w)) for k, w in
+                                               zip(state, weights[i:i + len(state)])})
+            i += len(state)
+            continue
         module = _weighted(list(model[slot.start:slot.end]))
         if module is not None:
             n = len(slot.trace.weights)

@@ -16,20 +16,33 @@ def param_groups(model: nn.Module) -> list[dict]:
     groups: dict[float, list] = {}
     for slot in slots:
         layer = slot.trace.layer
+        frozen = {id(p) for m in _frozen_blocks(model, slot) for p in m.parameters()}
         for module in model[slot.start:slot.end]:
             for p in module.parameters(recurse=True):
-                p.requires_grad_(layer.trainable)
-                if layer.trainable:
+                trainable = layer.trainable and id(p) not in frozen
+                p.requires_grad_(trainable)
+                if trainable:
                     groups.setdefault(float(layer.lr_scale), []).append(p)
     return [{"params": params, "lr_scale": scale} for scale, params in groups.items()]
+
+
+def _frozen_blocks(model: nn.Module, slot) -> list[nn.Module]:
+    """The stages of a ``pretrained`` layer that ``train_blocks: N`` leaves frozen (all but the last N)."""
+    layer = slot.trace.layer
+    if layer.type != "pretrained" or layer.train_blocks == "all":
+        return []
+    from dlcourse.backends.torch.pretrained import blocks
+
+    stages = blocks(model[slot.start])
+    return stages[:len(stages) - int(layer.train_blocks)]
 
 
 def frozen_batch_norms(model: nn.Module) -> list[nn.Module]:
     """The batch-norm modules of frozen layers: they stay in inference mode while the rest trains."""
     out = []
     for slot in getattr(model, "dlcourse_slots", []):
-        if not slot.trace.layer.trainable:
-            out += [m for m in model[slot.start:slot.end].modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+        frozen = list(model[slot.start:slot.end]) if not slot.trace.layer.trainable else _frozen_blocks(model, slot)
+        out += [m for part in frozen for m in part.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
     return out
 
 

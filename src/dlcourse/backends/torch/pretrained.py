@@ -121,7 +121,7 @@ def _mismatch(state: dict, expected: dict) -> str:
     return ", ".join(parts)
 
 
-def build_backbone(entry: Pretrained, weights: Path, input_shape: tuple[int, int, int]) -> Backbone:
+def build_backbone(entry: Pretrained, weights: Path | None, input_shape: tuple[int, int, int]) -> Backbone:
     """The torchvision backbone of ``entry`` with the weights read from ``weights``.
 
     entry: a torch entry of :data:`dlcourse.models.pretrained.CATALOGUE`.
@@ -131,13 +131,24 @@ def build_backbone(entry: Pretrained, weights: Path, input_shape: tuple[int, int
     input_shape: ``(h, w, 3)`` of one image; each side at least ``entry.min_size``.
 
     Returns a :class:`Backbone`: ``(n, h, w, 3)`` float32 in [0, 1] -> ``(n, entry.features)`` float32.
-    Raises :class:`ConfigError` for a file that is not a state_dict or does not fit the architecture.
+    ``weights=None``: the architecture only (a saved run's own weights are loaded over it). Raises :class:`ConfigError` for a file that is not a state_dict or does not fit the architecture.
     """
     _check_input(entry, input_shape)
     model = _architecture(entry)
     head = _head(model)
     setattr(model, head, nn.Identity())             # the ImageNet classifier is not part of the backbone
-    path = Path(weights)
+    if weights is not None:
+        _load(model, head, Path(weights), entry)
+    transforms = _weights_enum(entry).transforms()
+    backbone = Backbone(_stages(model), list(transforms.mean), list(transforms.std), entry.name)
+    if len(backbone.stages) != entry.blocks:      # the catalogue and this torchvision disagree
+        raise RuntimeError(f"{entry.name}: torchvision gives {len(backbone.stages)} stages, the catalogue "
+                           f"says {entry.blocks}")
+    return backbone
+
+
+def _load(model: nn.Module, head: str, path: Path, entry: Pretrained) -> None:
+    """Read ``path`` into ``model`` (its classifier keys dropped); a misfit is one :class:`ConfigError` sentence."""
     state = {k: v for k, v in _read_state(path, entry).items() if not k.startswith(f"{head}.")}
     expected = model.state_dict()
     problems = _mismatch(state, expected)
@@ -151,12 +162,6 @@ def build_backbone(entry: Pretrained, weights: Path, input_shape: tuple[int, int
     except RuntimeError as exc:                   # not expected after the check above; keep it one sentence
         raise ConfigError(f"weights file '{path}' does not fit the torchvision {entry.name} architecture: "
                           f"{str(exc).strip().splitlines()[-1].strip()[:200]}.") from None
-    transforms = _weights_enum(entry).transforms()
-    backbone = Backbone(_stages(model), list(transforms.mean), list(transforms.std), entry.name)
-    if len(backbone.stages) != entry.blocks:      # the catalogue and this torchvision disagree
-        raise RuntimeError(f"{entry.name}: torchvision gives {len(backbone.stages)} stages, the catalogue "
-                           f"says {entry.blocks}")
-    return backbone
 
 
 def _check_input(entry: Pretrained, input_shape) -> None:
