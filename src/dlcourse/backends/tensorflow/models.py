@@ -98,7 +98,7 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> keras.Sequ
                                             kernel_regularizer=_penalty(last))
             layers[-1].trainable, layers[-1].dlcourse_lr_scale = last.trainable, last.lr_scale
         model = keras.Sequential(layers)
-    set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
+    _set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
     return model
 
 
@@ -111,7 +111,12 @@ def get_weights(model) -> list[np.ndarray]:
     return [np.array(w) for layer in _weighted(model) for w in layer.get_weights()]
 
 
-def set_weights(model, weights: list[np.ndarray], canonical_only: bool = False) -> None:
+def set_weights(model, weights: list[np.ndarray]) -> None:
+    """Inverse of :func:`get_weights`."""
+    _set_weights(model, weights)
+
+
+def _set_weights(model, weights: list[np.ndarray], canonical_only: bool = False) -> None:
     """Inverse of :func:`get_weights` (``canonical_only``: the spec's initial weights, a pretrained backbone kept)."""
     i = 0
     for layer in _weighted(model):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from dlcourse.backends.torch.models import build_model
+from dlcourse.backends.torch.models import build
 from dlcourse.errors import RunFolderError
 
 FILENAME = "model.pt"
@@ -35,7 +35,7 @@ def load_model(folder: Path, config, input_shape: tuple[int, ...]):
 
     A weights file that does not fit the model lists the mismatched keys and shapes.
     """
-    model = build_model(config.model, input_shape, seed=config.seed, pretrained=False)   # its own weights follow
+    model = build(config.model, input_shape, seed=config.seed, pretrained=False)   # its own weights follow
     state = read_state(Path(folder) / FILENAME)
     expected = model.state_dict()
     missing = [k for k in expected if k not in state]

@@ -186,14 +186,20 @@ def _slots(model: nn.Sequential) -> list[_Slot]:
     return slots
 
 
-def build_model(spec, input_shape: tuple[int, ...], seed: int = 0, pretrained: bool = True) -> nn.Sequential:
+def build_model(spec, input_shape: tuple[int, ...], seed: int = 0) -> nn.Sequential:
     """An ``nn.Sequential`` for inputs ``(n, *input_shape)`` float32 (channels-last); outputs ``(n, units)``.
 
     A plain ``nn.Sequential`` of built-in modules (batch norm aside, which keeps the built-in
     ``state_dict`` keys), so the saved ``state_dict`` loads without dlcourse. The initial weights
     come from :func:`dlcourse.models.layers.initial_weights` (the same values in both frameworks);
-    a ``pretrained`` layer reads its ImageNet weights file unless ``pretrained=False``.
+    a ``pretrained`` layer reads its ImageNet weights file.
     """
+    return build(spec, input_shape, seed)
+
+
+def build(spec, input_shape: tuple[int, ...], seed: int = 0, pretrained: bool = True) -> nn.Sequential:
+    """:func:`build_model`; ``pretrained=False`` builds a ``pretrained`` layer's architecture without
+    reading its file (a saved run's own weights are loaded next)."""
     torch.manual_seed(seed)
     modules: list[nn.Module] = []
     slots: list[_Slot] = []
@@ -212,7 +218,7 @@ def build_model(spec, input_shape: tuple[int, ...], seed: int = 0, pretrained: b
         slots.append(_Slot(t, start, len(modules), perm if t.weights else None))
     model = nn.Sequential(*modules)
     model.dlcourse_slots = slots
-    set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
+    _set_weights(model, initial_weights(spec, input_shape, seed), canonical_only=True)
     return model
 
 
@@ -229,7 +235,12 @@ def get_weights(model: nn.Sequential) -> list[np.ndarray]:
     return out
 
 
-def set_weights(model: nn.Sequential, weights: list[np.ndarray], canonical_only: bool = False) -> None:
+def set_weights(model: nn.Sequential, weights: list[np.ndarray]) -> None:
+    """Inverse of :func:`get_weights`."""
+    _set_weights(model, weights)
+
+
+def _set_weights(model: nn.Sequential, weights: list[np.ndarray], canonical_only: bool = False) -> None:
     """Inverse of :func:`get_weights` (``canonical_only``: the spec's initial weights, a pretrained layer kept)."""
     i = 0
     for slot in _slots(model):
