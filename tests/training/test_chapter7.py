@@ -135,7 +135,8 @@ def test_regularization_experiment_writes_tables_figures_and_report(cli, tmp_pat
     assert names[0] == "baseline" and {"dropout", "l2", "early_stopping", "combined"} <= set(names)
     for rows in data["results"].values():
         for r in rows:
-            assert r["gap"] == pytest.approx(r["train"] - r["val"])
+            assert r["score_gap"] == pytest.approx(r["train"] - r["val"])
+            assert r["gap"] == pytest.approx(r["val_loss"] - r["train_loss"])
             assert Path(r["run"]).is_dir() and str(folder) in r["run"]
     for fw in ("torch", "tensorflow"):
         assert (folder / f"curves-{fw}.png").stat().st_size > 1000

@@ -19,8 +19,10 @@ def register(sub) -> None:
                                      "decay, augmentation (images) and a combination, in each framework.")
     r.add_argument("config", help="YAML config file, or the name of a shipped config (e.g. digits_cnn)")
     r.add_argument("--train-size", type=int, default=100, help="training samples kept (default: 100; 0: all)")
-    r.add_argument("--epochs", type=int, default=100, help="epochs of every variant (default: 100, long enough to "
+    r.add_argument("--epochs", type=int, default=200, help="epochs of every variant (default: 200, long enough to "
                                                          "over-fit; 0: the config's)")
+    r.add_argument("--batch-size", type=int, default=16, help="batch size of every variant (default: 16; 0: the "
+                                                              "config's)")
     _common(r)
     r.set_defaults(func=_cmd_regularization)
     t = kinds.add_parser("transfer", help="pre-train a source model, then a small target task three ways",
@@ -57,10 +59,13 @@ def _cmd_regularization(args) -> int:
 
     if args.train_size < 0:
         raise UserError(f"--train-size: expected a number of samples (0: all), got {args.train_size}.")
-    if args.epochs < 0:
-        raise UserError(f"--epochs: expected a number of epochs (0: the config's), got {args.epochs}.")
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 0:
+            raise UserError(f"--{name.replace('_', '-')}: expected a positive number (0: the config's), "
+                            f"got {getattr(args, name)}.")
     folder = experiments.regularization(args.config, args.overrides, args.frameworks, args.train_size or None,
-                                        args.epochs or None, args.runs_dir, progress=_say(args))
+                                        args.epochs or None, args.batch_size or None, args.runs_dir,
+                                        progress=_say(args))
     if not args.quiet:
         experiments.print_table(folder)
     print(f"experiment folder: {folder}  (report: {folder / 'report.html'})")

@@ -136,21 +136,22 @@ def _row(variant: str, what: str, result) -> dict:
     train, val = m["train"][key], m.get("val", {}).get(key)
     t_loss, v_loss = m["train"]["loss"], m.get("val", {}).get("loss")
     return {"variant": variant, "what": what, "metric": key, "train": train, "val": val,
-            "gap": None if val is None else train - val, "train_loss": t_loss, "val_loss": v_loss,
-            "loss_gap": None if v_loss is None else v_loss - t_loss, "best_epoch": best, "epochs": m["epochs"],
+            "score_gap": None if val is None else train - val, "train_loss": t_loss, "val_loss": v_loss,
+            "gap": None if v_loss is None else v_loss - t_loss, "best_epoch": best, "epochs": m["epochs"],
             "test": m["test"][key], "run": str(result.path), "history": history}
 
 
 def regularization(config_source: str, overrides: list[str] | None = None, frameworks=tuple(NAMES),
-                   train_size: int | None = 100, epochs: int | None = 100, runs_dir: str | Path = "runs", progress=print) -> Path:
+                   train_size: int | None = 100, epochs: int | None = 200, batch_size: int | None = 16, runs_dir: str | Path = "runs", progress=print) -> Path:
     """Train the regularization variants of ``config_source`` in each framework; returns the experiment folder.
 
     ``train_size``: the small training subset that makes the baseline over-fit (``None``: the config's);
-    ``epochs``: long enough to over-fit it (``None``: the config's; a ``--set training.epochs`` wins).
+    ``epochs``, ``batch_size``: enough updates to over-fit it (``None``: the config's; ``--set`` wins).
     """
     from dlcourse.config import load_config
 
-    base_overrides = ([f"training.epochs={epochs}"] if epochs else []) + list(overrides or []) \
+    base_overrides = ([f"training.epochs={epochs}"] if epochs else []) \
+        + ([f"training.batch_size={batch_size}"] if batch_size else []) + list(overrides or []) \
         + ([f"data.train_size={train_size}"] if train_size else [])
     config = load_config(config_source, base_overrides)   # bad input fails here, before any training
     variants = regularization_variants(config)
@@ -209,7 +210,7 @@ def _curves(rows: list[dict], base: Path, title: str) -> list[Path]:
     return save_figure(fig, base)
 
 
-COLUMNS = ["variant", "train", "val", "gap", "train_loss", "val_loss", "loss_gap", "best_epoch", "epochs", "test"]
+COLUMNS = ["variant", "train_loss", "val_loss", "gap", "train", "val", "score_gap", "best_epoch", "epochs", "test"]
 
 
 def _regularization_outputs(folder: Path, config, variants, results, overrides) -> None:
@@ -218,12 +219,17 @@ def _regularization_outputs(folder: Path, config, variants, results, overrides) 
 
     md, html = [f"# {config.name}: regularization\n"], [f"<h1>{config.name}: regularization</h1>"]
     intro = (f"Training subset: {config.data.train_size or 'the whole training split'} samples, "
-             f"{config.training.epochs} epochs, seed {config.seed}. train / val: the kept model's {_metric(results)} "
-             "on each split (inference mode); gap = train − val; train_loss / val_loss: its data loss on each split "
-             "(no penalty, no smoothing), loss_gap = val_loss − train_loss (the generalization gap); "
-             "best epoch: lowest validation loss.")
+             f"{config.training.epochs} epochs, batch {config.training.batch_size}, seed {config.seed}. "
+             "train_loss / val_loss: the kept model's data loss (no penalty, no smoothing) on each split, in "
+             "inference mode; gap = val_loss − train_loss (the generalization gap); train / val: its "
+             f"{_metric(results)} on each split, and score_gap = train − val; best_epoch: lowest validation loss.")
     md.append(intro + "\n")
     html.append(f"<p>{intro}</p>")
+    for fw, rows in results.items():
+        warning = overfitting_warning(rows[0], config.training.epochs)
+        if warning:
+            md.append(f"**{FRAMEWORKS[fw].label}**: {warning}\n")
+            html.append(f"<p><b>{FRAMEWORKS[fw].label}</b>: {warning}</p>")
     for fw, rows in results.items():
         label = FRAMEWORKS[fw].label
         figure = _curves(rows, folder / f"curves-{fw}", f"{config.name} with {label}")
@@ -233,7 +239,8 @@ def _regularization_outputs(folder: Path, config, variants, results, overrides) 
     what = [[v.name, v.what] for v in variants]
     md += ["## Variants\n", _md_table(["variant", "what changes"], what) + "\n"]
     html += ["<h2>Variants</h2>", _table(["variant", "what changes"], what, numeric_from=9)]
-    data = {"kind": "regularization", "name": config.name, "overrides": overrides, "created":
+    data = {"kind": "regularization", "name": config.name, "epochs": config.training.epochs, "overrides": overrides,
+            "created":
             datetime.now().isoformat(timespec="seconds"), "metric": _metric(results),
             "variants": [{"name": v.name, "what": v.what, "overrides": v.overrides} for v in variants],
             "results": {fw: [{k: v for k, v in r.items() if k != "history"} for r in rows]
@@ -241,6 +248,14 @@ def _regularization_outputs(folder: Path, config, variants, results, overrides) 
     (folder / "experiment.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     _write(folder / "experiment.md", "\n".join(md))
     _write(folder / "report.html", _page(f"{config.name}: regularization", "".join(html)))
+
+
+def overfitting_warning(baseline: dict, epochs: int) -> str | None:
+    """A sentence when the baseline's validation loss was still falling at the end: it did not over-fit yet."""
+    if baseline.get("best_epoch") and baseline["best_epoch"] > 0.9 * epochs:
+        return (f"the baseline's validation loss was lowest at epoch {baseline['best_epoch']} of {epochs}: it has not "
+                "started to over-fit, so the techniques have little to correct. Raise --epochs or lower --train-size.")
+    return None
 
 
 def _metric(results: dict) -> str:
@@ -266,6 +281,10 @@ def print_table(folder: Path, file=None) -> None:
         for r in rows:
             t.add_row(*[format_value(r.get(c)) for c in columns])
         console.print(t)
+        if data["kind"] == "regularization":
+            warning = overfitting_warning(rows[0], data.get("epochs", 0))
+            if warning:
+                console.print(f"note: {warning}")
 
 
 def check_frameworks(frameworks) -> list[str]:
