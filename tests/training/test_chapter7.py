@@ -144,3 +144,27 @@ def test_regularization_experiment_writes_tables_figures_and_report(cli, tmp_pat
     assert "data:image/png;base64" in html and "early_stopping" in html
     assert "baseline" in proc.stdout
     assert not any(p.name.startswith(".") for p in tmp_path.iterdir()), "no partial folder left"
+
+
+@pytest.mark.slow
+def test_transfer_experiment_pretrains_then_compares_three_methods(tmp_path):
+    from dlcourse.training.experiments import transfer
+
+    folder = transfer("transfer_source", "transfer_target", [10, 20], runs_dir=tmp_path, progress=lambda m: None,
+                      source_overrides=["data.options.n_samples=2000", "training.epochs=2"],
+                      target_overrides=["training.epochs=3"])
+    data = json.loads((folder / "experiment.json").read_text())
+    for fw in ("torch", "tensorflow"):
+        rows = data["results"][fw]
+        assert [(r["size"], r["method"]) for r in rows] == [(n, m) for n in (10, 20)
+                                                            for m in ("scratch", "features", "fine_tune")]
+        source = Path(data["sources"][fw]["run"])
+        assert (source / "weights.npz").is_file() and str(folder) in str(source)
+        for r in rows:
+            recorded = Path(r["run"]) / "backbone.json"
+            assert recorded.is_file() == (r["method"] != "scratch")
+            if r["method"] != "scratch":
+                record = json.loads(recorded.read_text())
+                assert record["trainable"] == (0 if r["method"] == "features" else "all")
+                assert record["run"] == str(source) and source.is_dir()     # the published path, not the partial one
+    assert (folder / "transfer.png").stat().st_size > 1000 and "data:image/png;base64" in (folder / "report.html").read_text()

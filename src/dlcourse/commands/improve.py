@@ -30,7 +30,8 @@ def register(sub) -> None:
                                      "by feature extraction (frozen backbone) and by fine-tuning, in each framework.")
     t.add_argument("--source", default="transfer_source", help="source config (default: transfer_source)")
     t.add_argument("--target", default="transfer_target", help="target config (default: transfer_target)")
-    t.add_argument("--sizes", type=int, nargs="+", default=[5, 15, 50], help="target training sizes (default: 5 15 50)")
+    t.add_argument("--sizes", type=int, nargs="+", default=[10, 30, 100],
+                   help="target training sizes (default: 10 30 100: 1, 3 and 10 digits of each class)")
     t.add_argument("--drop", type=int, default=1, help="layers of the source left out, and of the target trained "
                                                        "as the new head (default: 1)")
     t.add_argument("--lr-scale", type=float, default=0.1, help="fine-tuning: the backbone's rate relative to the "

@@ -177,8 +177,7 @@ def regularization(config_source: str, overrides: list[str] | None = None, frame
 
 def _publish(partial: Path, final: Path) -> None:
     """Move the finished folder into place; the run folders inside it keep working (paths rewritten)."""
-    for name in ("experiment.json",):
-        path = partial / name
+    for path in [partial / "experiment.json", *partial.glob("runs/*/backbone.json")]:
         path.write_text(path.read_text(encoding="utf-8").replace(str(partial), str(final)), encoding="utf-8")
     os.replace(partial, final)
 
