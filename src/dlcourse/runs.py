@@ -48,6 +48,31 @@ def write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
 
 
+def _runs_dir(runs_dir: str | Path) -> Path:
+    """``runs_dir``, created if needed; an unwritable place is one sentence."""
+    runs_dir = Path(runs_dir)
+    try:
+        runs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RunFolderError(f"cannot create the runs folder '{runs_dir}' ({exc.strerror}).",
+                             "Choose a writable folder with --runs-dir.") from None
+    return runs_dir
+
+
+def partial_folder(runs_dir: str | Path, name: str) -> tuple[Path, Path]:
+    """``(partial, final)`` for a folder of several runs (a comparison, an experiment): it is written in
+    the hidden ``partial`` folder and moved to ``final`` (``<stamp>-<name>``, unused) once complete."""
+    runs_dir = _runs_dir(runs_dir)
+    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{name}"
+    final, i = runs_dir / base, 1
+    while final.exists():
+        i += 1
+        final = runs_dir / f"{base}-{i}"
+    partial = runs_dir / f".{final.name}.partial"
+    partial.mkdir()
+    return partial, final
+
+
 class RunFolder:
     """A run being written: :meth:`create` (or :meth:`open` to resume), write files into :attr:`path`,
     then :meth:`finish` (complete), :meth:`mark` (stopped, kept) or :meth:`discard` (removed)."""
@@ -57,12 +82,7 @@ class RunFolder:
 
     @classmethod
     def create(cls, runs_dir: str | Path, name: str, framework: str) -> "RunFolder":
-        runs_dir = Path(runs_dir)
-        try:
-            runs_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RunFolderError(f"cannot create the runs folder '{runs_dir}' ({exc.strerror}).",
-                                 "Choose a writable folder with --runs-dir.") from None
+        runs_dir = _runs_dir(runs_dir)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         base = f"{stamp}-{name}-{framework}"
         path, i = runs_dir / base, 1

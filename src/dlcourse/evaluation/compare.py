@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from dlcourse.errors import DlcourseError, RunFolderError, UserError, child_failure
+from dlcourse.errors import DlcourseError, UserError, child_failure
 from dlcourse.evaluation import plots
 from dlcourse.frameworks import FRAMEWORKS
 
@@ -100,22 +100,12 @@ def compare(config: str, overrides: list[str] | None = None, runs_dir: str | Pat
             progress=print, timeout: float | None = None) -> Path:
     """Train ``config`` with each framework in its own process and write the comparison folder; returns it."""
     from dlcourse.config import load_config
-    from dlcourse.runs import read_run
+    from dlcourse.runs import partial_folder, read_run
 
     overrides = list(overrides or [])
     cfg = load_config(config, overrides)            # bad input fails here, before any training
     runs_dir = Path(runs_dir)
-    try:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunFolderError(f"cannot create the runs folder '{runs_dir}' ({exc.strerror}).") from None
-    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{cfg.name}-compare"
-    final, i = runs_dir / base, 1
-    while final.exists():
-        i += 1
-        final = runs_dir / f"{base}-{i}"
-    partial = runs_dir / f".{final.name}.partial"
-    partial.mkdir()
+    partial, final = partial_folder(runs_dir, f"{cfg.name}-compare")
     try:
         sets = [a for o in overrides for a in ("--set", o)]
         runs: dict[str, dict] = {}

@@ -133,6 +133,19 @@ def features(name: str) -> int:
     return found[0].features
 
 
+def check_input(entry: Pretrained, input_shape) -> None:
+    """One sample's ``input_shape`` must be ``(h, w, 3)`` with both sides at least ``entry.min_size``."""
+    shape = tuple(input_shape)
+    if len(shape) != 3 or shape[-1] != 3:
+        raise ConfigError(f"the {entry.label} backbone expects RGB images of shape (height, width, 3), got samples "
+                          f"of shape {shape}.",
+                          "Use RGB images (for an image folder: data.options.color: rgb).")
+    if min(shape[:2]) < entry.min_size:
+        raise ConfigError(f"the {entry.label} backbone needs images of at least {entry.min_size}x{entry.min_size} "
+                          f"pixels, got {shape[0]}x{shape[1]}.",
+                          "Use larger images (for an image folder: data.options.size).")
+
+
 def _quoted(items) -> str:
     return ", ".join(f"'{item}'" for item in items)
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from dlcourse.errors import ConfigError, RunFolderError
+from dlcourse.errors import ConfigError
 from dlcourse.frameworks import FRAMEWORKS, NAMES
 
 
@@ -99,19 +99,9 @@ def config_shape(config) -> tuple[int, ...]:
 
 
 def _folder(runs_dir: Path, name: str, kind: str) -> tuple[Path, Path]:
-    try:
-        runs_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunFolderError(f"cannot create the runs folder '{runs_dir}' ({exc.strerror}).",
-                             "Choose a writable folder with --runs-dir.") from None
-    base = f"{datetime.now().strftime('%Y%m%d-%H%M%S')}-{name}-{kind}"
-    final, i = runs_dir / base, 1
-    while final.exists():
-        i += 1
-        final = runs_dir / f"{base}-{i}"
-    partial = runs_dir / f".{final.name}.partial"
-    partial.mkdir()
-    return partial, final
+    from dlcourse.runs import partial_folder
+
+    return partial_folder(runs_dir, f"{name}-{kind}")
 
 
 def _train(config_source: str, overrides: list[str], framework: str, runs_dir: Path):

@@ -17,7 +17,7 @@ import keras
 import numpy as np
 
 from dlcourse.errors import ConfigError
-from dlcourse.models.pretrained import Pretrained
+from dlcourse.models.pretrained import Pretrained, check_input
 
 # Stage of a layer, from its name; layers whose name matches none (auto-named activations)
 # belong to the stage of the layer before them. A name that ends the stages is in _END.
@@ -79,7 +79,7 @@ def build_backbone(entry: Pretrained, weights: Path | None, input_shape: tuple[i
     preprocessing (``entry.preprocessing``). Raises :class:`ConfigError` for a file that does not
     fit the architecture.
     """
-    _check_input(entry, input_shape)
+    check_input(entry, input_shape)
     module, function = entry.native.rsplit(".", 1)
     application = getattr(importlib.import_module(module), function)
     inputs = keras.Input(shape=tuple(input_shape), name="images")               # (n, h, w, 3) in [0, 1]
@@ -97,16 +97,6 @@ def build_backbone(entry: Pretrained, weights: Path | None, input_shape: tuple[i
     return keras.Model(inputs, base.output, name=entry.name)
 
 
-def _check_input(entry: Pretrained, input_shape) -> None:
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[-1] != 3:
-        raise ConfigError(f"the {entry.label} backbone expects RGB images of shape (height, width, 3), got samples "
-                          f"of shape {shape}.",
-                          "Use RGB images (for an image folder: data.options.color: rgb).")
-    if min(shape[:2]) < entry.min_size:
-        raise ConfigError(f"the {entry.label} backbone needs images of at least {entry.min_size}x{entry.min_size} "
-                          f"pixels, got {shape[0]}x{shape[1]}.",
-                          "Use larger images (for an image folder: data.options.size).")
 
 
 def _architecture(model) -> str:

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from dlcourse.errors import ConfigError
-from dlcourse.models.pretrained import Pretrained
+from dlcourse.models.pretrained import Pretrained, check_input
 
 _EXAMPLES = 1                                    # keys named per kind of mismatch in an error message
 
@@ -133,7 +133,7 @@ def build_backbone(entry: Pretrained, weights: Path | None, input_shape: tuple[i
     Returns a :class:`Backbone`: ``(n, h, w, 3)`` float32 in [0, 1] -> ``(n, entry.features)`` float32.
     ``weights=None``: the architecture only (a saved run's own weights are loaded over it). Raises :class:`ConfigError` for a file that is not a state_dict or does not fit the architecture.
     """
-    _check_input(entry, input_shape)
+    check_input(entry, input_shape)
     model = _architecture(entry)
     head = _head(model)
     setattr(model, head, nn.Identity())             # the ImageNet classifier is not part of the backbone
@@ -164,16 +164,6 @@ def _load(model: nn.Module, head: str, path: Path, entry: Pretrained) -> None:
                           f"{str(exc).strip().splitlines()[-1].strip()[:200]}.") from None
 
 
-def _check_input(entry: Pretrained, input_shape) -> None:
-    shape = tuple(input_shape)
-    if len(shape) != 3 or shape[-1] != 3:
-        raise ConfigError(f"the {entry.label} backbone expects RGB images of shape (height, width, 3), got samples "
-                          f"of shape {shape}.",
-                          "Use RGB images (for an image folder: data.options.color: rgb).")
-    if min(shape[:2]) < entry.min_size:
-        raise ConfigError(f"the {entry.label} backbone needs images of at least {entry.min_size}x{entry.min_size} "
-                          f"pixels, got {shape[0]}x{shape[1]}.",
-                          "Use larger images (for an image folder: data.options.size).")
 
 
 def blocks(module: Backbone) -> list[nn.Module]:
