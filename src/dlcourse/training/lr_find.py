@@ -246,16 +246,13 @@ def sweep_config(config):
 
 
 def _prepare(config, framework: str | None):
-    """The data exactly as a training run prepares it, with the same teaching errors, before any framework
-    is imported. Returns ``(config, dataset, splits)`` (``config`` with its framework set)."""
-    from dlcourse.training.runner import check_finite_data, check_model_fits_data, prepare_splits, process_rank
+    """The data exactly as a training run prepares it (:func:`~dlcourse.training.runner.prepare_data`: same
+    splits, backbone, teaching errors), before any framework is imported. Returns ``(config, prepared,
+    splits)``, ``config`` with its framework set and its backbone resolved."""
+    from dlcourse.training.runner import prepare_data, process_rank
 
-    framework = framework or config.framework
-    config = config.model_copy(update={"framework": framework})
-    with np.errstate(invalid="ignore", over="ignore"):      # NaN/inf are reported by check_finite_data
-        dataset, splits, _ = prepare_splits(config.data, config.seed)
-    check_model_fits_data(config, dataset)
-    check_finite_data(dataset, splits)
+    prepared = prepare_data(config, framework or config.framework)
+    config, splits = prepared.config, prepared.splits
     _, world, launcher = process_rank(config)
     if launcher is not None:
         raise ConfigError(f"lr-find runs in one process; this one was started as one of {world} processes "
@@ -263,28 +260,27 @@ def _prepare(config, framework: str | None):
     if len(splits.x_train) == 0:
         raise ConfigError("lr-find needs training samples; the training split is empty.",
                           "Lower data.val_fraction or data.test_fraction.")
-    return config, dataset, splits
+    return config, prepared, splits
 
 
-def _sweep(config, dataset, splits, start: float, end: float, steps: int, beta: float, diverge: float,
+def _sweep(config, prepared, splits, start: float, end: float, steps: int, beta: float, diverge: float,
            reporter, rule: str, on_runtime=None) -> LRFindResult:
     """Set up the runtime, build the model, sweep, restore the weights; see :func:`find_lr`."""
     from dlcourse.backends import get_backend
     from dlcourse.data.batches import epoch_order, steps_per_epoch, targets
     from dlcourse.training.progress import Reporter
-    from dlcourse.training.threads import resolve_threads
+    from dlcourse.training.runner import start_runtime
+    from dlcourse.training.transfer import apply_backbone
 
     reporter = reporter or Reporter()
     framework, seed, tcfg = config.framework, config.seed, config.training
     backend = get_backend(framework)
-    threads, why = resolve_threads(config, dataset.feature_shape)
-    rt = config.runtime
-    settings = backend.setup_runtime(seed, threads, rt.deterministic, rt.device, rt.precision,
-                                     rt.distribution, rt.cpu_replicas)
-    settings["threads_reason"] = why
+    shape = prepared.dataset.feature_shape
+    settings = start_runtime(backend, config, shape)
     if on_runtime is not None:
         on_runtime(backend, settings)
-    model = backend.build_model(config.model, dataset.feature_shape, seed=seed)
+    model = backend.build_model(config.model, shape, seed=seed)
+    apply_backbone(backend, model, prepared.backbone_weights)   # a backbone run's layers, as a run starts
     initial = [np.array(w, copy=True) for w in backend.get_weights(model)]
 
     x = np.asarray(splits.x_train, np.float32)              # (n, *shape)
@@ -360,8 +356,8 @@ def find_lr(config, framework: str | None = None, start: float = 1e-7, end: floa
     """
     check_sweep(start, end, steps, beta, diverge)
     _check_rule(rule)
-    config, dataset, splits = _prepare(config, framework)
-    return _sweep(config, dataset, splits, start, end, steps, beta, diverge, reporter, rule)
+    config, prepared, splits = _prepare(config, framework)
+    return _sweep(config, prepared, splits, start, end, steps, beta, diverge, reporter, rule)
 
 
 # ----------------------------------------------------------------------------- the command's run folder
@@ -398,7 +394,7 @@ def lr_find_run(config, framework: str | None = None, runs_dir: str | Path = "ru
 
     check_sweep(start, end, steps, beta, diverge)
     _check_rule(rule)
-    config, dataset, splits = _prepare(config, framework)
+    config, prepared, splits = _prepare(config, framework)
     run = RunFolder.create(runs_dir, f"{config.name}-lr-find", config.framework)
     try:
         def record(backend, settings):
@@ -406,7 +402,7 @@ def lr_find_run(config, framework: str | None = None, runs_dir: str | Path = "ru
             run.write_environment(config.framework, settings, {"backend": backend.versions(),
                                                                "splits": splits.sizes()})
 
-        result = _sweep(config, dataset, splits, start, end, steps, beta, diverge, reporter, rule, on_runtime=record)
+        result = _sweep(config, prepared, splits, start, end, steps, beta, diverge, reporter, rule, on_runtime=record)
         files = plot_lr_find(result, run.path / "lr_find")
         run.write_json("lr_find.json", result.to_dict())
         path = run.finish()

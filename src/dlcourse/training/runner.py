@@ -154,6 +154,44 @@ def check_distribution(config: ExperimentConfig, framework: str, world: int, lau
                                                  f"{max(world, config.training.batch_size // world * world)}.")
 
 
+@dataclass
+class PreparedData:
+    """What :func:`prepare_data` gives: the config (framework set, ``model.backbone`` resolved into layers),
+    the dataset, its preprocessed splits and fitted scaler, and the backbone's weights and record (or ``None``)."""
+
+    config: ExperimentConfig
+    dataset: object
+    splits: object
+    scaler: object
+    backbone_weights: list | None
+    backbone: dict | None
+
+
+def prepare_data(config: ExperimentConfig, framework: str) -> PreparedData:
+    """Everything a run needs before a framework is imported, with every teaching error found now
+    (seconds earlier on a laptop): the splits, the backbone, the model's fit to the data, NaN checks."""
+    from dlcourse.training.transfer import resolve_backbone
+
+    config = config.model_copy(update={"framework": framework})
+    with np.errstate(invalid="ignore", over="ignore"):      # NaN/inf are reported just below
+        dataset, splits, scaler = prepare_splits(config.data, config.seed)
+    config, weights, record = resolve_backbone(config, dataset.feature_shape)
+    check_model_fits_data(config, dataset)
+    check_finite_data(dataset, splits)
+    return PreparedData(config, dataset, splits, scaler, weights, record)
+
+
+def start_runtime(backend, config: ExperimentConfig, feature_shape: tuple[int, ...]) -> dict:
+    """Seed and set up ``backend`` as ``config.runtime`` says, with the thread count for ``feature_shape``;
+    returns the settings applied (what the run folder records)."""
+    threads, why = resolve_threads(config, feature_shape)
+    rt = config.runtime
+    settings = backend.setup_runtime(config.seed, threads, rt.deterministic, rt.device, rt.precision,
+                                     rt.distribution, rt.cpu_replicas)
+    settings["threads_reason"] = why
+    return settings
+
+
 def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_dir: str | Path = "runs",
                    reporter=None, resume: str | Path | None = None, catch_signals: bool = False) -> RunResult:
     """Train ``config`` with ``framework`` (default: the config's) and write its run folder.
@@ -175,16 +213,11 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     run = RunFolder.open(resume) if resume else None
     if run:
         config = load_run_config(run.path)
-    framework = framework or config.framework
-    config = config.model_copy(update={"framework": framework})
-    # Data problems are found before a framework is imported (seconds earlier on a laptop).
-    with np.errstate(invalid="ignore", over="ignore"):      # NaN/inf are reported just below
-        dataset, splits, scaler = prepare_splits(config.data, config.seed)
-    from dlcourse.training.transfer import apply_backbone, resolve_backbone, save_weights
+    from dlcourse.training.transfer import apply_backbone, save_weights
 
-    config, backbone_weights, backbone = resolve_backbone(config, dataset.feature_shape)
-    check_model_fits_data(config, dataset)
-    check_finite_data(dataset, splits)
+    framework = framework or config.framework
+    prepared = prepare_data(config, framework)
+    config, dataset, splits, scaler = prepared.config, prepared.dataset, prepared.splits, prepared.scaler
     rank, world, launcher = process_rank(config)
     check_distribution(config, framework, world, launcher)
     if rank > 0:                                            # only the first process writes
@@ -196,23 +229,19 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
     control.tensorboard = run.path / "tensorboard" if rank == 0 else None
     try:
         backend = get_backend(framework)
-        threads, why = resolve_threads(config, dataset.feature_shape)
-        rt = config.runtime
-        settings = backend.setup_runtime(config.seed, threads, rt.deterministic, rt.device, rt.precision,
-                                         rt.distribution, rt.cpu_replicas)
-        settings["threads_reason"] = why
+        settings = start_runtime(backend, config, dataset.feature_shape)
         if not resume:
             run.write_config(config.to_dict())
             settings["execution"] = backend.execution_settings(config, splits.x_train.shape)
             run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
             run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
-            if backbone:
-                run.write_json("backbone.json", backbone)
+            if prepared.backbone:
+                run.write_json("backbone.json", prepared.backbone)
         run.mark("running")
         t0 = time.perf_counter()
         model = backend.build_model(config.model, dataset.feature_shape, seed=config.seed)
         if not resume:
-            apply_backbone(backend, model, backbone_weights)
+            apply_backbone(backend, model, prepared.backbone_weights)
         if catch_signals:
             with control.catch_signals():
                 history = fit(backend, model, config, splits, reporter or Reporter(), control)
