@@ -7,7 +7,8 @@ import pytest
 
 from dlcourse.config import Schedule, load_config
 from dlcourse.errors import ConfigError
-from dlcourse.models.schedules import Plateau, learning_rate, rates, schedule_steps
+from dlcourse.models.schedules import learning_rate, rates, schedule_steps
+from dlcourse.training.watch import Plateau
 from dlcourse.training.recipes import RECIPES, recipe_overrides
 
 

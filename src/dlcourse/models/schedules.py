@@ -63,34 +63,3 @@ def rates(config, steps_per_epoch: int) -> np.ndarray:
     total = max(t.epochs * steps_per_epoch, 1)
     return np.array([learning_rate(s, config.optimizer.lr, t.schedule, t.epochs, steps_per_epoch)
                      for s in range(total)], np.float64)
-
-
-class Plateau:
-    """``ReduceLROnPlateau`` between epochs: the factor by which the loop scales the schedule.
-
-    After ``patience`` epochs in a row without an improvement of more than ``min_delta`` (``mode``
-    ``'min'`` or ``'max'``), the factor is multiplied by ``schedule.factor``, never below ``min_lr / lr``.
-
-    ``update(value)`` after each epoch with the monitored value; returns the new factor.
-    ``state()`` / ``Plateau(schedule, lr, **state)`` carry it through a checkpoint.
-    """
-
-    def __init__(self, schedule, lr: float, mode: str, best: float | None = None, wait: int = 0, factor: float = 1.0):
-        self.schedule, self.lr, self.mode = schedule, lr, mode
-        self.best, self.wait, self.factor = best, wait, factor
-
-    def update(self, value: float) -> float:
-        s = self.schedule
-        better = self.best is None or (value < self.best - s.min_delta if self.mode == "min"
-                                       else value > self.best + s.min_delta)
-        if better:
-            self.best, self.wait = value, 0
-        else:
-            self.wait += 1
-            if self.wait >= s.patience:                      # Keras' convention (PyTorch's waits one epoch more)
-                self.factor = max(self.factor * s.factor, s.min_lr / self.lr)
-                self.wait = 0
-        return self.factor
-
-    def state(self) -> dict:
-        return {"best": self.best, "wait": self.wait, "factor": self.factor}

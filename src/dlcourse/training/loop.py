@@ -23,10 +23,9 @@ import numpy as np
 from dlcourse.errors import TrainingDiverged
 from dlcourse.evaluation.metrics import epoch_metrics, loss_value
 from dlcourse.data.batches import epoch_order, steps_per_epoch, targets
-from dlcourse.models.schedules import Plateau
 from dlcourse.training.control import TrainingControl
 from dlcourse.training.progress import Reporter
-from dlcourse.training.watch import EarlyStopping, mode
+from dlcourse.training.watch import EarlyStopping, Plateau, mode
 
 
 def _seen(task: str, outputs: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Watching a logged value between epochs: early stopping, and the monitor checks both it and ``plateau`` need.
+"""Watching a logged value between epochs: early stopping, the ``plateau`` schedule, and the monitor checks both need.
 
 Framework-free: the epoch loop feeds :class:`EarlyStopping` each epoch's logs; the backend is
 only asked for the model's weights when the monitored value improves.
@@ -48,7 +48,28 @@ def check_monitors(config) -> None:
                               f"Set data.val_fraction (e.g. 0.1) or watch {monitor.removeprefix('val_')!r}.")
 
 
-class EarlyStopping:
+class _Watch:
+    """The best value of a watched log so far and how many epochs in a row it has not improved.
+
+    An epoch improves on ``best`` when its value is lower by more than ``min_delta`` (``mode``
+    ``'min'``) or higher by more than ``min_delta`` (``'max'``); the first epoch always does.
+    """
+
+    def __init__(self, mode: str, min_delta: float, best: float | None = None, wait: int = 0):
+        self.mode, self.min_delta, self.best, self.wait = mode, min_delta, best, wait
+
+    def _improves(self, value: float) -> bool:
+        """Record ``value``; whether it improved on the best (then ``wait`` is 0, else one more)."""
+        better = self.best is None or (value < self.best - self.min_delta if self.mode == "min"
+                                       else value > self.best + self.min_delta)
+        if better:
+            self.best, self.wait = value, 0
+        else:
+            self.wait += 1
+        return better
+
+
+class EarlyStopping(_Watch):
     """Stop when ``spec.monitor`` has not improved by more than ``spec.min_delta`` for ``spec.patience``
     epochs (Keras' ``EarlyStopping``); ``spec`` is a :class:`dlcourse.config.EarlyStopping`.
 
@@ -58,17 +79,13 @@ class EarlyStopping:
 
     def __init__(self, spec, best: float | None = None, best_epoch: int | None = None, wait: int = 0,
                  stopped_epoch: int | None = None):
-        self.spec, self.mode = spec, mode(spec.monitor)
-        self.best, self.best_epoch, self.wait, self.stopped_epoch = best, best_epoch, wait, stopped_epoch
+        super().__init__(mode(spec.monitor), spec.min_delta, best, wait)
+        self.spec, self.best_epoch, self.stopped_epoch = spec, best_epoch, stopped_epoch
 
     def update(self, epoch: int, logs: dict) -> tuple[bool, bool]:
-        value = float(logs[self.spec.monitor])
-        delta = self.spec.min_delta
-        improved = self.best is None or (value < self.best - delta if self.mode == "min" else value > self.best + delta)
+        improved = self._improves(float(logs[self.spec.monitor]))
         if improved:
-            self.best, self.best_epoch, self.wait = value, epoch, 0
-        else:
-            self.wait += 1
+            self.best_epoch = epoch
         stop = self.wait >= self.spec.patience and not improved
         if stop:
             self.stopped_epoch = epoch
@@ -76,3 +93,29 @@ class EarlyStopping:
 
     def state(self) -> dict:
         return {"best": self.best, "best_epoch": self.best_epoch, "wait": self.wait, "stopped_epoch": self.stopped_epoch}
+
+
+class Plateau(_Watch):
+    """``ReduceLROnPlateau`` between epochs: the factor by which the loop scales the schedule.
+
+    After ``patience`` epochs in a row without an improvement of more than ``min_delta`` (``mode``
+    ``'min'`` or ``'max'``), the factor is multiplied by ``schedule.factor``, never below ``min_lr / lr``
+    (Keras' convention; PyTorch's waits one epoch more). ``schedule`` is a
+    :class:`dlcourse.config.Schedule` named ``plateau``.
+
+    ``update(value)`` after each epoch with the monitored value; returns the new factor.
+    ``state()`` / ``Plateau(schedule, lr, mode, **state)`` carry it through a checkpoint.
+    """
+
+    def __init__(self, schedule, lr: float, mode: str, best: float | None = None, wait: int = 0, factor: float = 1.0):
+        super().__init__(mode, schedule.min_delta, best, wait)
+        self.schedule, self.lr, self.factor = schedule, lr, factor
+
+    def update(self, value: float) -> float:
+        if not self._improves(value) and self.wait >= self.schedule.patience:
+            self.factor = max(self.factor * self.schedule.factor, self.schedule.min_lr / self.lr)
+            self.wait = 0
+        return self.factor
+
+    def state(self) -> dict:
+        return {"best": self.best, "wait": self.wait, "factor": self.factor}
