@@ -54,6 +54,16 @@ def _say(args):
     return (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, flush=True))
 
 
+def _finish(args, folder) -> int:
+    """Print the experiment's tables (unless ``--quiet``) and where it is."""
+    from dlcourse.training import experiments
+
+    if not args.quiet:
+        experiments.print_table(folder)
+    print(f"experiment folder: {folder}  (report: {folder / 'report.html'})")
+    return 0
+
+
 def _cmd_regularization(args) -> int:
     from dlcourse.errors import UserError
     from dlcourse.training import experiments
@@ -67,10 +77,7 @@ def _cmd_regularization(args) -> int:
     folder = experiments.regularization(args.config, args.overrides, args.frameworks, args.train_size or None,
                                         args.epochs or None, args.batch_size or None, args.runs_dir,
                                         progress=_say(args))
-    if not args.quiet:
-        experiments.print_table(folder)
-    print(f"experiment folder: {folder}  (report: {folder / 'report.html'})")
-    return 0
+    return _finish(args, folder)
 
 
 def _cmd_transfer(args) -> int:
@@ -81,7 +88,4 @@ def _cmd_transfer(args) -> int:
         raise UserError(f"--lr-scale: expected a positive factor (e.g. 0.1), got {args.lr_scale}.")
     folder = experiments.transfer(args.source, args.target, args.sizes, args.frameworks, args.drop, args.lr_scale,
                                   target_overrides=args.overrides, runs_dir=args.runs_dir, progress=_say(args))
-    if not args.quiet:
-        experiments.print_table(folder)
-    print(f"experiment folder: {folder}  (report: {folder / 'report.html'})")
-    return 0
+    return _finish(args, folder)

@@ -44,6 +44,11 @@ def _layers_with(config, insert) -> list[dict]:
     return out
 
 
+def _with_l2(layers: list[dict]) -> list[dict]:
+    """``layers`` (mappings) with the experiment's :data:`L2` penalty on every dense and conv2d kernel."""
+    return [dict(d, l2=L2) if d["type"] in ("dense", "conv2d") else d for d in layers]
+
+
 def _yaml(value) -> str:
     return json.dumps(value)
 
@@ -68,7 +73,7 @@ def regularization_variants(config) -> list[Variant]:
                                                                                "global_max_pool2d"))]
     dropout = _layers_with(config, lambda i, layer: [{"type": "dropout", "rate": 0.5}] if i in feeds_dense else [])
     norm = _layers_with(config, lambda i, layer: [{"type": "batch_norm", "momentum": 0.9}] if i in hidden else [])
-    l2 = [dict(d, l2=L2) if d["type"] in ("dense", "conv2d") else d for d in _layers_with(config, lambda i, l: [])]
+    l2 = _with_l2(_layers_with(config, lambda i, layer: []))
     patience = min(8, config.training.epochs - 1)
     early = f"training.early_stopping={{monitor: val_loss, patience: {patience}, restore_best: true}}"
     images = len(config_shape(config)) >= 2
@@ -85,7 +90,7 @@ def regularization_variants(config) -> list[Variant]:
         Variant("augmentation", "random shifts (10 %) and rotations (10°)", ["data.augment=shift=0.1,rotation=10"])
         if images else None,
     ]
-    combo = [f"model.layers={_yaml([dict(d, l2=L2) if d['type'] in ('dense', 'conv2d') else d for d in dropout])}",
+    combo = [f"model.layers={_yaml(_with_l2(dropout))}",
              early] + (["data.augment=shift=0.1,rotation=10"] if images else [])
     variants.append(Variant("combined", "dropout + L2 + early stopping" + (" + augmentation" if images else ""), combo))
     return [v for v in variants if v is not None]
@@ -116,11 +121,16 @@ def _ordered(frameworks) -> list[str]:
     return [f for f in NAMES if f in frameworks]
 
 
+def _score(metrics: dict) -> str:
+    """The score a table shows for a run's ``metrics``: accuracy (classification) or R² (regression)."""
+    return "accuracy" if "accuracy" in metrics["test"] else "r2"
+
+
 def _row(variant: str, what: str, result) -> dict:
     from dlcourse.runs import read_run
 
     m, history = result.metrics, read_run(result.path)["history"]
-    key = "accuracy" if "accuracy" in m["test"] else "r2"
+    key = _score(m)
     losses = [float(h["val_loss"]) for h in history if h.get("val_loss") not in (None, "")]
     best = 1 + min(range(len(losses)), key=losses.__getitem__) if losses else None
     train, val = m["train"][key], m.get("val", {}).get(key)
@@ -132,7 +142,8 @@ def _row(variant: str, what: str, result) -> dict:
 
 
 def regularization(config_source: str, overrides: list[str] | None = None, frameworks=tuple(NAMES),
-                   train_size: int | None = 100, epochs: int | None = 200, batch_size: int | None = 16, runs_dir: str | Path = "runs", progress=print) -> Path:
+                   train_size: int | None = 100, epochs: int | None = 200, batch_size: int | None = 16,
+                   runs_dir: str | Path = "runs", progress=print) -> Path:
     """Train the regularization variants of ``config_source`` in each framework; returns the experiment folder.
 
     ``train_size``: the small training subset that makes the baseline over-fit (``None``: the config's);
@@ -203,8 +214,7 @@ COLUMNS = ["variant", "train_loss", "val_loss", "gap", "train", "val", "score_ga
 
 
 def _regularization_outputs(folder: Path, config, variants, results, overrides) -> None:
-    from dlcourse.evaluation.compare import markdown_table  # noqa: F401  (same number format)
-    from dlcourse.evaluation.report import _img, _md_table, _page, _table, _write
+    from dlcourse.evaluation.report import _img, _md_table, _table
 
     md, html = [f"# {config.name}: regularization\n"], [f"<h1>{config.name}: regularization</h1>"]
     intro = (f"Training subset: {config.data.train_size or 'the whole training split'} samples, "
@@ -234,9 +244,16 @@ def _regularization_outputs(folder: Path, config, variants, results, overrides) 
             "variants": [{"name": v.name, "what": v.what, "overrides": v.overrides} for v in variants],
             "results": {fw: [{k: v for k, v in r.items() if k != "history"} for r in rows]
                         for fw, rows in results.items()}}
+    _write_outputs(folder, data, md, html, f"{config.name}: regularization")
+
+
+def _write_outputs(folder: Path, data: dict, md: list[str], html: list[str], title: str) -> None:
+    """``experiment.json``, ``experiment.md`` and the self-contained ``report.html`` of an experiment."""
+    from dlcourse.evaluation.report import _page, _write
+
     (folder / "experiment.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     _write(folder / "experiment.md", "\n".join(md))
-    _write(folder / "report.html", _page(f"{config.name}: regularization", "".join(html)))
+    _write(folder / "report.html", _page(title, "".join(html)))
 
 
 def overfitting_warning(baseline: dict, epochs: int) -> str | None:
@@ -274,13 +291,6 @@ def print_table(folder: Path, file=None) -> None:
             warning = overfitting_warning(rows[0], data.get("epochs", 0))
             if warning:
                 console.print(f"note: {warning}")
-
-
-def check_frameworks(frameworks) -> list[str]:
-    unknown = [f for f in frameworks if f not in NAMES]
-    if unknown:
-        raise ConfigError(f"--frameworks: unknown framework {unknown[0]!r}, expected {', '.join(NAMES)}.")
-    return _ordered(frameworks)
 
 
 # ----------------------------------------------------------------------------- transfer
@@ -337,7 +347,7 @@ def transfer(source: str, target: str, sizes: list[int], frameworks=tuple(NAMES)
                 for method in METHODS:
                     progress(f"{label}: {size} target samples, {method}")
                     result = _train(target, variant(method, size, src.path), fw, partial / "runs")
-                    key = "accuracy" if "accuracy" in result.metrics["test"] else "r2"
+                    key = _score(result.metrics)
                     results[fw].append({"size": size, "method": method, "metric": key,
                                         "val": result.metrics.get("val", {}).get(key),
                                         "test": result.metrics["test"][key], "epochs": result.metrics["epochs"],
@@ -373,7 +383,7 @@ def _transfer_figure(results: dict, base: Path, title: str) -> list[Path]:
 
 
 def _transfer_outputs(folder: Path, tgt_cfg, src_cfg, results: dict, sources: dict, settings: dict) -> None:
-    from dlcourse.evaluation.report import _img, _md_table, _page, _table, _write
+    from dlcourse.evaluation.report import _img, _md_table, _table
 
     metric = _metric(results)
     title = f"{tgt_cfg.name}: transfer from {src_cfg.name}"
@@ -396,6 +406,4 @@ def _transfer_outputs(folder: Path, tgt_cfg, src_cfg, results: dict, sources: di
     data = {"kind": "transfer", "name": tgt_cfg.name, "created": datetime.now().isoformat(timespec="seconds"),
             "metric": metric, "columns": TRANSFER_COLUMNS, "settings": settings, "sources": sources,
             "results": results}
-    (folder / "experiment.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    _write(folder / "experiment.md", "\n".join(md))
-    _write(folder / "report.html", _page(title, "".join(html)))
+    _write_outputs(folder, data, md, html, title)

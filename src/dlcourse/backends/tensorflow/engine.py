@@ -135,24 +135,21 @@ class Engine:
 
         def update():
             variables = model.trainable_variables
-            self._set_rate()
-            before = [tf.identity(v) for v, _ in self.scaled]
-            self.apply(tape.gradient(scaled, variables), variables)
-            self._scale_updates(before)
+            self._update(self.apply, tape.gradient(scaled, variables), variables)
             return tf.constant(True)
 
         tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
         return loss, tf.cast(out, tf.float32), finite
 
-    def _set_rate(self):
-        """The rate of this update: the schedule's table at ``iterations``, times the loop's factor."""
+    def _update(self, apply, grads, variables):
+        """``apply(grads, variables)`` at this update's rate: the schedule's table at ``iterations``, times
+        the loop's factor. Discriminative rates: a layer with ``lr_scale`` s keeps s times the update it
+        received (exact for SGD, momentum, Adam, AdamW and RMSprop, whose updates are proportional to the rate)."""
         last = tf.cast(tf.shape(self.rates)[0] - 1, tf.int64)
         i = tf.minimum(tf.cast(self.inner.iterations, tf.int64), last)
         self.inner.learning_rate = tf.gather(self.rates, i) * self.lr_factor
-
-    def _scale_updates(self, before):
-        """Discriminative rates: a layer with ``lr_scale`` s keeps s times the update it received
-        (exact for SGD, momentum, Adam, AdamW and RMSprop, whose updates are proportional to the rate)."""
+        before = [tf.identity(v) for v, _ in self.scaled]
+        apply(grads, variables)
         for (var, scale), old in zip(self.scaled, before):
             var.assign(old + scale * (var - old))
 
@@ -184,10 +181,7 @@ class Engine:
                     loss = loss + tf.add_n(model.losses) / ctx.num_replicas_in_sync
                 scaled = model.optimizer.scale_loss(loss)
             variables = model.trainable_variables
-            self._set_rate()
-            before = [tf.identity(v) for v, _ in self.scaled]
-            model.optimizer.apply(tape.gradient(scaled, variables), variables)
-            self._scale_updates(before)
+            self._update(model.optimizer.apply, tape.gradient(scaled, variables), variables)
             out = tf.cast(out, tf.float32)                   # padded to the block size: collectives need equal shapes
             return loss, tf.pad(out, [[0, size - tf.shape(out)[0]], [0, 0]])
 
