@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[all,dev]"
+	@# triton (pulled in by the CUDA build of torch) serves only torch.compile on NVIDIA GPUs, and it
+	@# crashes a process that loaded TensorFlow first: removed where there is no NVIDIA GPU.
+	@command -v nvidia-smi >/dev/null 2>&1 || $(BIN)/python -m pip uninstall --quiet -y triton
 	@touch $(STAMP)
 
 install: $(STAMP)

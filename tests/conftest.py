@@ -1,8 +1,8 @@
 """Shared fixtures.
 
-With this torch build, TensorFlow loaded before ``torch._dynamo`` crashes the process
-when a torch optimizer is created; a test worker may run files of both frameworks,
-so torch (and its ``_dynamo``) is imported first whenever it is installed.
+Where the ``triton`` package is installed, TensorFlow loaded before ``torch._dynamo`` crashes the
+process when a torch optimizer is created (see ``dlcourse.frameworks.triton_installed``); a test
+worker may run files of both frameworks, so there torch's ``_dynamo`` is imported first.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-if importlib.util.find_spec("torch") is not None:
+if importlib.util.find_spec("torch") is not None and importlib.util.find_spec("triton") is not None:
     import torch  # noqa: F401
     import torch._dynamo  # noqa: F401
 

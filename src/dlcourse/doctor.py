@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from importlib import metadata
 
 from dlcourse.frameworks import NAMES as FRAMEWORKS
+from dlcourse.frameworks import UNINSTALL_TRITON, triton_installed
 
 OK, WARN, FAIL = "ok", "warning", "error"
 
@@ -119,6 +120,11 @@ def run_checks(train: bool = True) -> list[Check]:
         checks.append(Check(name, OK if v else WARN, v or "missing (optional)", "" if v else f"pip install {name}"))
     frameworks = [probe_framework(n, train) for n in FRAMEWORKS]
     checks += frameworks
+    if all(c.status == OK for c in frameworks) and triton_installed():
+        checks.append(Check("both in one process", WARN,
+                            "triton is installed: a process that loads TensorFlow, then creates a PyTorch optimizer, "
+                            "crashes (a notebook using both frameworks)",
+                            f"{UNINSTALL_TRITON} (PyTorch needs triton only for torch.compile on CUDA GPUs)"))
     if not any(c.status == OK for c in frameworks):
         checks.append(Check("frameworks", FAIL, "no working framework",
                             "install one: pip install 'dlcourse[torch]' or 'dlcourse[tensorflow]'"))

@@ -48,3 +48,20 @@ NAMES: tuple[str, ...] = tuple(FRAMEWORKS)
 def label(name: str) -> str:
     """``"PyTorch"`` for ``"torch"``; an unknown name is returned as it is."""
     return FRAMEWORKS[name].label if name in FRAMEWORKS else name
+
+
+# ----------------------------------------------------------------------------- both frameworks in one process
+UNINSTALL_TRITON = "python -m pip uninstall -y triton"
+
+
+def triton_installed() -> bool:
+    """Whether the ``triton`` package is installed (found without importing it).
+
+    The CUDA builds of PyTorch install it; PyTorch uses it only for ``torch.compile`` on CUDA GPUs.
+    When TensorFlow's native libraries are loaded first, loading triton's (which happens as soon as
+    a PyTorch optimizer is created) crashes the process. Without triton, both frameworks share a
+    process in either order; :data:`UNINSTALL_TRITON` removes it.
+    """
+    import importlib.util
+
+    return importlib.util.find_spec("triton") is not None

@@ -13,7 +13,7 @@ import sys
 from types import ModuleType
 
 from dlcourse.errors import FrameworkNotInstalled, UserError, did_you_mean
-from dlcourse.frameworks import FRAMEWORKS
+from dlcourse.frameworks import FRAMEWORKS, UNINSTALL_TRITON, triton_installed
 
 
 def is_installed(name: str) -> bool:
@@ -30,8 +30,10 @@ def get_backend(name: str) -> ModuleType:
     if not is_installed(name):
         raise FrameworkNotInstalled(f"{info.label} is not installed in this Python ({sys.executable}).",
                                     f"Install it with: {info.install}, or choose the other framework.")
-    if name == "torch" and "tensorflow" in sys.modules and "torch._dynamo" not in sys.modules:
-        raise UserError("PyTorch must be imported before TensorFlow when both share a process "
-                        "(the other order crashes when an optimizer is created).",
-                        "Import torch and torch._dynamo first, or run each framework in its own process.")
+    if name == "torch" and "tensorflow" in sys.modules and "torch._dynamo" not in sys.modules and triton_installed():
+        raise UserError("PyTorch cannot train in this process: TensorFlow is already loaded, and the 'triton' "
+                        "package installed here crashes the process when a PyTorch optimizer loads it after "
+                        "TensorFlow.",
+                        f"Uninstall triton with '{UNINSTALL_TRITON}' (PyTorch needs it only for torch.compile "
+                        "on CUDA GPUs) and restart, or run each framework in its own process.")
     return importlib.import_module(info.backend)

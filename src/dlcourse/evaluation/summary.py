@@ -38,8 +38,11 @@ def side_by_side(config, frameworks: tuple[str, ...] = ("tensorflow", "torch")) 
     trace = config.model.trace(shape)
     present = [f for f in frameworks if is_installed(f)]
     if "torch" in present:                       # PyTorch before TensorFlow in one process
+        from dlcourse.frameworks import triton_installed
+
         import torch  # noqa: F401
-        import torch._dynamo  # noqa: F401
+        if triton_installed():                   # see frameworks.triton_installed
+            import torch._dynamo  # noqa: F401
     tables, totals = {}, {}
     for fw in sorted(present, key=lambda f: f != "torch"):
         backend = get_backend(fw)

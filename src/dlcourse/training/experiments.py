@@ -117,7 +117,7 @@ def _train(config_source: str, overrides: list[str], framework: str, runs_dir: P
 
 
 def _ordered(frameworks) -> list[str]:
-    """PyTorch first: it must train before TensorFlow is imported in the same process."""
+    """PyTorch first, so that it also trains where triton is installed (see ``frameworks.triton_installed``)."""
     return [f for f in NAMES if f in frameworks]
 
 

@@ -13,9 +13,12 @@ from dlcourse.errors import UserError
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if "torch" in sys.modules:
-    # torch's optimizers import torch._dynamo, whose native library crashes the process
-    # when it loads after TensorFlow's: load it first.
-    import torch._dynamo  # noqa: F401
+    from dlcourse.frameworks import triton_installed
+
+    if triton_installed():
+        # torch's optimizers import torch._dynamo, which loads triton's native library; that crashes
+        # the process when it comes after TensorFlow's: load it first (see frameworks.triton_installed).
+        import torch._dynamo  # noqa: F401
 
 
 @contextmanager
