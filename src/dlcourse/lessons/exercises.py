@@ -1,27 +1,37 @@
-"""Exercise checks: run a learner's file in a separate process, with a time limit, and answer in French.
+"""Exercise checks: the learner's code runs in its own process; the verdict is decided here.
 
 An exercise is a folder ``lessons/exercises/<id>/`` holding:
 
 - ``exercise.yaml``: ``title``, ``chapter``, ``framework`` (``torch``, ``tensorflow`` or ``none``),
   ``timeout`` (seconds, default 120) and ``instructions`` (French);
-- ``starter.py``: the learner's starting file, with ``TODO`` markers;
-- ``solution.py``: the reference solution (left out of the student build);
-- ``check.py``: a function ``verifier(ns, rapport)`` that inspects ``ns`` (the globals of the
-  learner's file) and records results on a :class:`dlcourse.lessons.rapport.Rapport`.
+- ``check.py``, three functions:
 
-The learner's file never runs in the calling process: :func:`check_exercise` starts
-``python -m dlcourse.lessons.sandbox``, kills it (and its children) at the time limit and
-turns every outcome (pass, fail, crash, infinite loop, segmentation fault) into French sentences.
+  - ``entrees(rng) -> dict``: the inputs, NumPy arrays and numbers, fixed cases and ones drawn from
+    ``rng`` (a ``numpy.random.Generator`` seeded with the printed seed);
+  - ``sonder(sonde, entrees)``: runs in the learner's process; calls the learner's functions
+    through a :class:`dlcourse.lessons.sandbox.Sonde`, which records what they return;
+  - ``juger(obs, entrees, r)``: runs here; compares the observations with what it computes from
+    the inputs and writes French verdicts on a :class:`dlcourse.lessons.rapport.Rapport`. Its
+    messages say what differs, never the hidden expected values.
+
+The starter and the reference solution come from the lesson's cells tagged ``exercise=<id>``
+(:mod:`dlcourse.lessons.sources`). :func:`check_exercise` starts ``python -m
+dlcourse.lessons.sandbox``, kills it (and its children) at the time limit, and turns every outcome
+(pass, fail, crash, infinite loop, segmentation fault) into French sentences. Nothing the
+learner's file does can reach this process: it only receives JSON observations.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import runpy
+import secrets
 import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,16 +55,44 @@ class Exercise:
     instructions: str
 
     @property
-    def starter(self) -> Path:
-        return self.folder / "starter.py"
-
-    @property
-    def solution(self) -> Path:
-        return self.folder / "solution.py"
-
-    @property
     def check(self) -> Path:
         return self.folder / "check.py"
+
+    def _code(self) -> str | None:
+        from dlcourse.lessons.sources import exercise_code
+
+        found = exercise_code(self.id, self.folder.parent.parent)
+        return found[1] if found else None
+
+    def starter_text(self) -> str:
+        """The learner's starting file: the lesson's cells with each answer replaced by a TODO."""
+        from dlcourse.lessons.sources import starter_code
+
+        code = self._code()
+        if code is None:
+            built = self.folder / "starter.py"
+            if built.is_file():
+                return built.read_text(encoding="utf-8")
+            raise LessonError(f"no lesson has a cell tagged 'exercise={self.id}', and '{built}' does not exist.",
+                              f"Tag the exercise's code cell with exercise={self.id} in its lesson.")
+        return self._header() + "\n\n" + starter_code(code, f"the cell tagged exercise={self.id}")
+
+    def solution_text(self) -> str:
+        """The reference solution: the lesson's cells without their marker lines."""
+        from dlcourse.lessons.sources import solution_code
+
+        code = self._code()
+        if code is None:
+            raise LessonError(f"no lesson has a cell tagged 'exercise={self.id}': its solution is not in this "
+                              "course folder (a student build has none).")
+        return (f'"""Exercice {self.id} : solution de référence (chapitre {self.chapter})."""\n\n'
+                + solution_code(code, f"the cell tagged exercise={self.id}"))
+
+    def _header(self) -> str:
+        instructions = "\n".join(f"{line}" for line in self.instructions.splitlines())
+        return (f'"""Exercice {self.id} : {self.title} (chapitre {self.chapter}).\n\n{instructions}\n\n'
+                "Complétez chaque partie marquée « À compléter », puis vérifiez votre fichier :\n"
+                f'    dlcourse check {self.id} {self.id}.py\n"""')
 
 
 @dataclass
@@ -67,6 +105,7 @@ class Result:
     problem: a French sentence when the learner's file could not be run to the end
         (crash at import, time limit, segmentation fault); ``None`` otherwise.
     output: the last lines the learner's file printed (for context), possibly empty.
+    seed: the seed of the random inputs (``dlcourse check ... --seed SEED`` draws them again).
     """
 
     exercise: Exercise
@@ -75,10 +114,20 @@ class Result:
     problem_hint: str | None = None
     output: str = ""
     seconds: float = 0.0
+    seed: int = 0
 
     @property
     def passed(self) -> bool:
         return self.problem is None and bool(self.items) and all(ok for ok, _, _ in self.items)
+
+    def to_dict(self) -> dict:
+        """The result for tools (``dlcourse check --json``)."""
+        return {"exercise": self.exercise.id, "title": self.exercise.title, "chapter": self.exercise.chapter,
+                "framework": self.exercise.framework, "passed": self.passed, "seed": self.seed,
+                "seconds": round(self.seconds, 3),
+                "checks": [{"passed": ok, "message": msg, "hint": None if ok else hint}
+                           for ok, msg, hint in self.items],
+                "problem": self.problem, "problem_hint": self.problem_hint}
 
 
 def load_exercise(exercise_id: str, root: Path | None = None) -> Exercise:
@@ -114,41 +163,61 @@ def _signal_sentence(code: int) -> str:
     except ValueError:
         name = f"signal {-code}"
     if name == "SIGSEGV":
-        return ("ton programme s'est arrêté brutalement (erreur de segmentation, SIGSEGV), "
+        return ("votre programme s'est arrêté brutalement (erreur de segmentation, SIGSEGV), "
                 "sans message Python.")
     if name == "SIGKILL":
-        return "ton programme a été tué par le système (SIGKILL), souvent faute de mémoire."
-    return f"ton programme a été arrêté par le signal {name}."
+        return "votre programme a été tué par le système (SIGKILL), souvent faute de mémoire."
+    return f"votre programme a été arrêté par le signal {name}."
+
+
+def load_check(exercise: Exercise) -> dict:
+    """The functions ``entrees``, ``sonder`` and ``juger`` of the exercise's ``check.py``."""
+    namespace = runpy.run_path(str(exercise.check), run_name="__check__")
+    missing = [name for name in ("entrees", "sonder", "juger") if not callable(namespace.get(name))]
+    if missing:
+        raise LessonError(f"'{exercise.check}' does not define {', '.join(missing)}.",
+                          "A check defines entrees(rng), sonder(sonde, entrees) and juger(obs, entrees, r).")
+    return namespace
 
 
 def check_exercise(exercise_id: str, learner_file: str | Path, timeout: float | None = None,
-                   root: Path | None = None) -> Result:
-    """Run ``learner_file`` against exercise ``exercise_id``'s check in a separate process.
+                   root: Path | None = None, seed: int | None = None) -> Result:
+    """Run ``learner_file`` against exercise ``exercise_id``'s check; the learner's code runs in a child process.
 
     Parameters
     ----------
     exercise_id: the exercise's folder name under ``lessons/exercises/``.
     learner_file: the learner's Python file.
     timeout: seconds before the process is killed (default: the exercise's ``timeout``).
+    seed: the seed of the random inputs (default: a fresh one, reported in :attr:`Result.seed`).
 
     Returns
     -------
     Result: the French verdicts; never raises because of the learner's code.
     """
+    import numpy as np
+
+    from dlcourse.lessons.rapport import Rapport
+    from dlcourse.lessons.wire import decode, encode_inputs
+
     exercise = load_exercise(exercise_id, root)
     learner = Path(learner_file)
     if not learner.is_file():
         raise LessonError(f"the file to check '{learner}' does not exist.",
                           f"Give the path of your Python file, or run 'dlcourse check {exercise_id} --start' "
-                          f"to copy the starting file to ./{exercise_id}.py.")
+                          f"to write the starting file ./{exercise_id}.py.")
+    check = load_check(exercise)
+    seed = int(seed) if seed is not None else secrets.randbelow(1_000_000)
+    inputs = check["entrees"](np.random.default_rng(seed))
     limit = float(timeout if timeout is not None else exercise.timeout)
-    result = Result(exercise)
+    result = Result(exercise, seed=seed)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1",
            "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "tensorflow")}
     with tempfile.TemporaryDirectory(prefix="dlcourse-check-") as tmp:
-        out_json = Path(tmp) / "result.json"
-        cmd = [sys.executable, "-m", "dlcourse.lessons.sandbox", str(exercise.check), str(learner.resolve()), str(out_json)]
-        import time
+        in_json, out_json = Path(tmp) / "entrees.json", Path(tmp) / "observations.json"
+        in_json.write_text(json.dumps(encode_inputs(inputs)), encoding="utf-8")
+        cmd = [sys.executable, "-m", "dlcourse.lessons.sandbox", str(exercise.check), str(learner.resolve()),
+               str(in_json), str(out_json)]
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=str(learner.resolve().parent), env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -159,27 +228,50 @@ def check_exercise(exercise_id: str, learner_file: str | Path, timeout: float | 
             raw, _ = proc.communicate()
             result.seconds = time.perf_counter() - start
             result.output = _tail(raw)
-            result.problem = (f"ton programme n'a pas terminé en {limit:g} secondes : il a été arrêté.")
-            result.problem_hint = ("cherche une boucle infinie (un « while » dont la condition ne devient jamais "
+            result.problem = f"votre programme n'a pas terminé en {limit:g} secondes : il a été arrêté."
+            result.problem_hint = ("cherchez une boucle infinie (un « while » dont la condition ne devient jamais "
                                    "fausse) ou un calcul beaucoup trop long (trop d'époques, un tenseur énorme).")
             return result
         result.seconds = time.perf_counter() - start
         result.output = _tail(raw)
+        data = None
         if out_json.is_file():
-            data = json.loads(out_json.read_text(encoding="utf-8"))
-            result.items = [(bool(ok), msg, hint) for ok, msg, hint in data.get("items", [])]
-            result.problem = data.get("problem")
-            result.problem_hint = data.get("hint")
+            try:
+                data = json.loads(out_json.read_text(encoding="utf-8"))
+                observations = {str(k): v for k, v in data["observations"].items()}
+            except (ValueError, KeyError, TypeError, AttributeError):
+                data = None
+        if data is not None:
+            result.problem, result.problem_hint = data.get("problem"), data.get("hint")
+            if result.problem is None:
+                rapport = Rapport({k: _decode_observation(v, decode) for k, v in observations.items()},
+                                  learner.read_text(encoding="utf-8", errors="replace"))
+                try:
+                    check["juger"](rapport.observations, inputs, rapport)
+                except Exception as exc:  # noqa: BLE001 - an observation of an unexpected type
+                    rapport.echec("la vérification n'a pas pu aller au bout : une valeur renvoyée n'a pas le type "
+                                  f"attendu ({type(exc).__name__}).",
+                                  "vérifiez que vos fonctions renvoient ce que demande la consigne "
+                                  "(un tenseur, un modèle, une liste de nombres…).")
+                result.items = rapport.items
+        elif out_json.is_file():
+            result.problem = "votre programme a remplacé ou abîmé le fichier des observations de la vérification."
+            result.problem_hint = "votre fichier ne doit écrire que ses propres fichiers ; retirez ce qui y touche."
         elif proc.returncode < 0:
             result.problem = _signal_sentence(proc.returncode)
-            result.problem_hint = ("lance ton fichier directement (python ton_fichier.py) pour voir où il s'arrête ; "
-                                   "si tu utilises PyTorch et TensorFlow ensemble, importe torch avant tensorflow.")
+            result.problem_hint = "lancez votre fichier directement (python votre_fichier.py) pour voir où il s'arrête."
         else:
-            result.problem = (f"ton programme s'est arrêté (code de sortie {proc.returncode}) avant la fin "
+            result.problem = (f"votre programme s'est arrêté (code de sortie {proc.returncode}) avant la fin "
                               "des vérifications.")
-            result.problem_hint = ("évite « sys.exit() » ou « exit() » dans ton fichier et lance-le directement "
-                                   "pour voir ce qu'il affiche.")
+            result.problem_hint = ("évitez « sys.exit() », « exit() » ou « os._exit() » dans votre fichier et "
+                                   "lancez-le directement pour voir ce qu'il affiche.")
     return result
+
+
+def _decode_observation(obs, decode):
+    if isinstance(obs, dict) and "value" in obs:
+        return {**obs, "value": decode(obs["value"])}
+    return obs if isinstance(obs, dict) else {"error": {"message": "observation illisible", "hint": None}}
 
 
 def _tail(raw: bytes | None, lines: int = 8) -> str:
@@ -201,8 +293,10 @@ def format_result(result: Result) -> str:
         if result.problem_hint:
             lines.append(f"      Indice : {result.problem_hint}")
         if result.output:
-            lines.append("  Dernières lignes affichées par ton programme :")
+            lines.append("  Dernières lignes affichées par votre programme :")
             lines.extend(f"      | {line}" for line in result.output.splitlines())
+    lines.append(f"  (entrées aléatoires tirées avec la graine {result.seed} ; pour rejouer les mêmes : "
+                 f"dlcourse check {ex.id} FICHIER --seed {result.seed})")
     n_ok = sum(1 for ok, _, _ in result.items if ok)
     if result.passed:
         lines.append(f"Bravo : les {n_ok} vérifications sont réussies ({result.seconds:.1f} s).")
@@ -210,5 +304,5 @@ def format_result(result: Result) -> str:
         total = len(result.items)
         lines.append(f"Pas encore : {n_ok} vérification(s) réussie(s) sur {total}"
                      + (" avant l'arrêt." if result.problem else ".")
-                     + " Corrige ce qui est marqué ✘ puis relance la vérification.")
+                     + " Corrigez ce qui est marqué ✘ puis relancez la vérification.")
     return "\n".join(lines)

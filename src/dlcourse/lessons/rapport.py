@@ -1,40 +1,45 @@
-"""The helper an exercise's ``check.py`` writes its verdicts on, in French.
+"""Verdicts of an exercise check, in French, decided in the checking process.
 
-A check file defines ``verifier(ns, r)``: ``ns`` is the dict of the learner's globals and
-``r`` a :class:`Rapport`. Calls into the learner's code go through :meth:`Rapport.appeler`,
-which turns any exception into a French sentence with the line of the learner's file and a hint.
+A check file (``check.py``) defines three functions (see :mod:`dlcourse.lessons.exercises`);
+``juger(obs, entrees, r)`` writes on ``r``, a :class:`Rapport`, by comparing the observations
+made in the learner's process with what it computes itself. :class:`Rapport` reads the
+observations (a missing function, an exception with its line and a hint) and the learner's
+code as a syntax tree (:class:`Structure`), never as text: comments and docstrings do not count.
+The hints of :data:`HINTS` are shared with the learner's process, which turns exceptions into them.
 """
 
 from __future__ import annotations
 
+import ast
 import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 # Substrings of common framework errors, and the hint a learner needs (French).
 HINTS: list[tuple[str, str]] = [
-    ("does not require grad", "le tenseur dont tu veux le gradient doit être créé avec requires_grad=True "
-                              "(ou appelle x.requires_grad_())."),
-    ("grad can be implicitly created only for scalar outputs", "backward() part d'un scalaire : appelle "
+    ("does not require grad", "le tenseur dont vous voulez le gradient doit être créé avec requires_grad=True "
+                              "(ou appelez x.requires_grad_())."),
+    ("grad can be implicitly created only for scalar outputs", "backward() part d'un scalaire : appelez "
                                                                "y.sum().backward() ou la perte moyenne."),
-    ("backward through the graph a second time", "recalcule la perte à chaque itération : un graphe ne sert "
+    ("backward through the graph a second time", "recalculez la perte à chaque itération : un graphe ne sert "
                                                  "qu'à un seul backward()."),
-    ("Can't call numpy() on Tensor that requires grad", "appelle .detach() avant .numpy() (ou utilise .item() "
+    ("Can't call numpy() on Tensor that requires grad", "appelez .detach() avant .numpy() (ou utilisez .item() "
                                                         "pour un scalaire)."),
-    ("mat1 and mat2 shapes cannot be multiplied", "les formes ne s'enchaînent pas : aplatis l'entrée et vérifie "
+    ("mat1 and mat2 shapes cannot be multiplied", "les formes ne s'enchaînent pas : aplatissez l'entrée et vérifiez "
                                                   "in_features de chaque nn.Linear."),
-    ("Incompatible shapes", "les formes ne sont pas compatibles pour le broadcasting : compare-les dimension par "
+    ("Incompatible shapes", "les formes ne sont pas compatibles pour le broadcasting : comparez-les dimension par "
                             "dimension en partant de la droite."),
-    ("must match the size of tensor", "les formes ne sont pas compatibles pour le broadcasting : compare-les "
+    ("must match the size of tensor", "les formes ne sont pas compatibles pour le broadcasting : comparez-les "
                                       "dimension par dimension en partant de la droite."),
     ("cannot reshape", "le nombre total d'éléments doit rester le même : (n, 28, 28) contient n × 784 valeurs."),
     ("shape '[", "le nombre total d'éléments doit rester le même après un reshape/view."),
-    ("same dtype", "les deux tenseurs doivent avoir le même dtype : convertis avec .float() (PyTorch) ou "
+    ("same dtype", "les deux tenseurs doivent avoir le même dtype : convertissez avec .float() (PyTorch) ou "
                    "tf.cast(x, tf.float32) (TensorFlow)."),
-    ("expected scalar type", "les deux tenseurs doivent avoir le même dtype : convertis avec .float()."),
-    ("was expected to be a", "les deux tenseurs doivent avoir le même dtype : convertis avec tf.cast(x, tf.float32)."),
+    ("expected scalar type", "les deux tenseurs doivent avoir le même dtype : convertissez avec .float()."),
+    ("was expected to be a", "les deux tenseurs doivent avoir le même dtype : convertissez avec tf.cast(x, tf.float32)."),
     ("Could not find a default gradient", "tape.gradient ne sait dériver que par rapport à des flottants."),
-    ("view size is not compatible", "le tenseur n'est pas contigu en mémoire : utilise .reshape() plutôt que .view()."),
+    ("view size is not compatible", "le tenseur n'est pas contigu en mémoire : utilisez .reshape() plutôt que .view()."),
 ]
 
 
@@ -45,16 +50,16 @@ def hint_for(exc: BaseException) -> str:
         if needle in text:
             return hint
     if isinstance(exc, NotImplementedError):
-        return "remplace le « raise NotImplementedError » du TODO par ton code."
+        return "remplacez le « raise NotImplementedError » par votre code."
     if isinstance(exc, NameError):
-        return "un nom n'est pas défini : as-tu oublié un import, ou une faute de frappe ?"
+        return "un nom n'est pas défini : avez-vous oublié un import, ou une faute de frappe ?"
     if isinstance(exc, (ImportError, ModuleNotFoundError)):
-        return "ce module n'est pas installé dans cet environnement : lance « dlcourse doctor »."
+        return "ce module n'est pas installé dans cet environnement : lancez « dlcourse doctor »."
     if isinstance(exc, AttributeError):
-        return "cet objet n'a pas cet attribut : vérifie son type (print(type(x))) et le nom de la méthode."
+        return "cet objet n'a pas cet attribut : vérifiez son type (print(type(x))) et le nom de la méthode."
     if isinstance(exc, TypeError):
-        return "vérifie le nombre et le type des arguments passés à la fonction."
-    return "lance ton fichier directement (python ton_fichier.py) pour voir l'erreur complète."
+        return "vérifiez le nombre et le type des arguments passés à la fonction."
+    return "lancez votre fichier directement (python votre_fichier.py) pour voir l'erreur complète."
 
 
 def learner_line(exc: BaseException, learner_path: str | Path | None) -> int | None:
@@ -82,27 +87,99 @@ def short(exc: BaseException, limit: int = 220) -> str:
 
 
 def to_numpy(value: Any):
-    """``value`` as a NumPy array (TensorFlow/PyTorch tensors, lists, scalars), or ``None`` if impossible."""
+    """``value`` as a NumPy array (:class:`~dlcourse.lessons.wire.Array`, lists, numbers), or ``None``."""
     import numpy as np
+
+    from dlcourse.lessons.wire import Array
 
     if value is None:
         return None
+    if isinstance(value, Array):
+        return value.values
     try:
-        if hasattr(value, "detach"):
-            return value.detach().cpu().numpy()
-        if hasattr(value, "numpy"):
-            return np.asarray(value.numpy())
-        return np.asarray(value)
-    except Exception:  # noqa: BLE001 - any failure means "not an array"
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
         return None
 
 
-class Rapport:
-    """Verdicts of one check: a list of ``(passed, message, hint)`` in French."""
+@dataclass
+class Structure:
+    """What a learner's function does, read from its syntax tree (comments and docstrings excluded).
 
-    def __init__(self, learner_path: str | Path | None = None):
+    Attributes
+    ----------
+    calls: the names called, by their last part (``tape.gradient(...)`` gives ``gradient``,
+        ``tf.GradientTape()`` gives ``GradientTape``), in the function and in the module's own
+        functions it calls.
+    numpy: ``True`` when it uses a name bound to NumPy (``np.mean``) or calls ``.numpy()``.
+    """
+
+    name: str
+    calls: set[str] = field(default_factory=set)
+    numpy: bool = False
+
+    def appelle(self, *names: str) -> bool:
+        """``True`` when the function calls at least one of ``names``."""
+        return any(n in self.calls for n in names)
+
+
+def _numpy_aliases(tree: ast.Module) -> set[str]:
+    aliases = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "numpy" or alias.name.startswith("numpy."):
+                    aliases.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
+            aliases.update(alias.asname or alias.name for alias in node.names)
+    return aliases
+
+
+def structure(source: str, name: str) -> Structure | None:
+    """The :class:`Structure` of the module-level function ``name`` in ``source``; ``None`` if absent."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    functions = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    if name not in functions:
+        return None
+    aliases = _numpy_aliases(tree)
+    out = Structure(name)
+    seen, todo = set(), [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for node in ast.walk(functions[current]):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                if called:
+                    out.calls.add(called)
+                    if called in functions:
+                        todo.append(called)
+                if isinstance(func, ast.Attribute) and func.attr == "numpy":
+                    out.numpy = True
+            elif isinstance(node, ast.Name) and node.id in aliases:
+                out.numpy = True
+    return out
+
+
+class Rapport:
+    """Verdicts of one check: ``(passed, message, hint)`` triples in French.
+
+    Parameters
+    ----------
+    observations: what the learner's process recorded (``Sonde.observations``, decoded).
+    source: the learner's file, for :meth:`structure`.
+    """
+
+    def __init__(self, observations: dict | None = None, source: str = ""):
         self.items: list[tuple[bool, str, str | None]] = []
-        self.learner_path = learner_path
+        self.observations = observations or {}
+        self.source = source
 
     def ok(self, message: str) -> None:
         self.items.append((True, message, None))
@@ -118,29 +195,79 @@ class Rapport:
             self.echec(message_echec, indice)
         return bool(condition)
 
-    def fonction(self, ns: dict, nom: str) -> Callable | None:
-        """The learner's function ``nom``, or ``None`` after recording a failure."""
-        fn = ns.get(nom)
-        if callable(fn):
-            return fn
-        if fn is None:
-            self.echec(f"la fonction « {nom} » est introuvable dans ton fichier.",
-                       f"garde exactement le nom « {nom} » donné dans le fichier de départ.")
+    def valeur(self, cle: str, nom: str) -> tuple[bool, Any]:
+        """The value observed under ``cle`` (a call of the learner's ``nom``), or ``(False, None)`` after
+        recording why (function missing, not written yet, exception with its line and a hint)."""
+        obs = self.observations.get(cle)
+        if obs is None:
+            self.echec(f"« {nom} » n'a pas pu être appelée (la vérification s'est arrêtée avant).")
+            return False, None
+        if "missing" in obs:
+            self.echec(f"la fonction « {nom} » est introuvable dans votre fichier.",
+                       f"gardez exactement le nom « {nom} » donné dans le fichier de départ.")
+        elif "not_callable" in obs:
+            self.echec(f"« {nom} » devrait être une fonction, c'est un objet de type {obs['not_callable']}.",
+                       f"définissez-la avec « def {nom}(...): ».")
+        elif "error" in obs:
+            err = obs["error"]
+            if err.get("not_implemented"):
+                self.echec(f"la fonction « {nom} » n'est pas encore écrite (elle lève NotImplementedError).",
+                           "remplacez le « raise NotImplementedError » par votre code.")
+            else:
+                where = f" (ligne {err['line']} de votre fichier)" if err.get("line") else ""
+                self.echec(f"l'appel de « {nom} » a levé une erreur{where} : {err['message']}", err.get("hint"))
         else:
-            self.echec(f"« {nom} » devrait être une fonction, c'est un objet de type {type(fn).__name__}.",
-                       f"définis-la avec « def {nom}(...): ».")
-        return None
-
-    def appeler(self, fn: Callable, *args, **kwargs) -> tuple[bool, Any]:
-        """Call the learner's ``fn``; on an exception record a French failure and return ``(False, None)``."""
-        name = getattr(fn, "__name__", "ta fonction")
-        try:
-            return True, fn(*args, **kwargs)
-        except NotImplementedError:
-            self.echec(f"la fonction « {name} » n'est pas encore écrite (elle lève NotImplementedError).",
-                       "remplace le « raise NotImplementedError » du TODO par ton code.")
-        except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
-            line = learner_line(exc, self.learner_path)
-            where = f" (ligne {line} de ton fichier)" if line else ""
-            self.echec(f"l'appel de « {name} » a levé une erreur{where} : {short(exc)}", hint_for(exc))
+            return True, obs.get("value")
         return False, None
+
+    def structure(self, nom: str) -> Structure | None:
+        """The syntax-tree facts of the learner's function ``nom`` (see :func:`structure`)."""
+        return structure(self.source, nom)
+
+    def tableau(self, valeur: Any, nom: str, cadre: str, forme: tuple[int, ...] | None = None,
+                dtype: str | None = None):
+        """Check that the learner's ``nom`` returned a ``cadre`` tensor (``torch`` or ``tensorflow``) of
+        ``forme`` and ``dtype``; return its values as a NumPy array, or ``None`` after one French failure."""
+        from dlcourse.lessons.wire import Array
+
+        attendu = "un torch.Tensor" if cadre == "torch" else "un tf.Tensor"
+        conseil = ("restez en PyTorch (torch.from_numpy, .float(), .permute…), sans repasser par NumPy."
+                   if cadre == "torch" else "restez en TensorFlow (tf.cast, tf.reshape, tf.reduce_mean…), "
+                                            "sans repasser par NumPy.")
+        if valeur is None:
+            self.echec(f"« {nom} » renvoie None, {attendu} est attendu.", "avez-vous oublié le « return » ?")
+            return None
+        types = ("torch.Tensor",) if cadre == "torch" else ("tf.Tensor", "tf.Variable")
+        if not isinstance(valeur, Array) or valeur.type not in types:
+            recu = valeur.type if isinstance(valeur, Array) else type(valeur).__name__
+            if hasattr(valeur, "type") and not isinstance(valeur, Array):
+                recu = valeur.type
+            self.echec(f"« {nom} » renvoie un objet de type {recu}, {attendu} est attendu.", conseil)
+            return None
+        if forme is not None and valeur.shape != tuple(forme):
+            self.echec(f"« {nom} » renvoie la forme {valeur.shape} ; pour cette entrée, la forme attendue est "
+                       f"{tuple(forme)}.", "affichez la forme (.shape) après chaque étape de votre calcul.")
+            return None
+        if dtype is not None and valeur.dtype != dtype:
+            conversion = ".float()" if cadre == "torch" else "tf.cast(..., tf.float32)"
+            self.echec(f"« {nom} » renvoie des {valeur.dtype}, des {dtype} sont attendus.",
+                       f"convertissez avec {conversion}.")
+            return None
+        return valeur.values
+
+    def sans_numpy(self, nom: str, cadre: str) -> bool:
+        """Fail when the learner's function ``nom`` computes with NumPy instead of the framework."""
+        facts = self.structure(nom)
+        if facts is None or not facts.numpy:
+            return True
+        outil = "PyTorch" if cadre == "torch" else "TensorFlow"
+        self.echec(f"« {nom} » calcule avec NumPy (np.… ou .numpy()) : l'exercice demande des opérations {outil}.",
+                   f"remplacez chaque appel NumPy par son équivalent {outil} ; le résultat reste alors "
+                   "un tenseur, utilisable sur GPU et dérivable.")
+        return False
+
+    def exiger(self, condition: bool, message_echec: str, indice: str | None = None) -> bool:
+        """Record ``message_echec`` with ``indice`` only when ``condition`` fails; return ``condition``."""
+        if not condition:
+            self.echec(message_echec, indice)
+        return bool(condition)

@@ -1,9 +1,11 @@
-"""Child process of an exercise check: ``python -m dlcourse.lessons.sandbox CHECK LEARNER RESULT_JSON``.
+"""The learner's process: ``python -m dlcourse.lessons.sandbox CHECK LEARNER INPUTS_JSON OBSERVATIONS_JSON``.
 
-Runs the learner's file (as a module named ``__exercice__``, so its ``if __name__ == "__main__"``
-block does not run), then the check's ``verifier(ns, rapport)``, and writes
-``{"items": [[passed, message, hint], ...], "problem": str | null, "hint": str | null}`` to
-RESULT_JSON. It then leaves with ``os._exit`` so that a framework's shutdown cannot change the outcome.
+It runs the learner's file (as a module named ``__exercice__``, so its ``if __name__ ==
+"__main__"`` block does not run), then the check's ``sonder(sonde, entrees)``, which calls the
+learner's functions on the inputs the checking process drew and records what they return. It
+writes the observations (plain JSON, see :mod:`dlcourse.lessons.wire`) and leaves with
+``os._exit`` so that a framework's shutdown cannot change them. Nothing here decides a verdict:
+the checking process compares the observations with what it computed itself.
 """
 
 from __future__ import annotations
@@ -13,6 +15,66 @@ import os
 import runpy
 import sys
 from pathlib import Path
+from typing import Any, Callable
+
+from dlcourse.lessons.rapport import hint_for, learner_line, short
+from dlcourse.lessons.wire import decode_inputs, encode
+
+
+class Sonde:
+    """Records what the learner's code does, for the checking process.
+
+    ``observations[key]`` is one of ``{"value": ...}``, ``{"missing": name}``,
+    ``{"not_callable": type}`` or ``{"error": {"message", "hint", "line", "not_implemented"}}``.
+    """
+
+    def __init__(self, namespace: dict, learner_path: str):
+        self.ns = namespace
+        self.learner_path = learner_path
+        self.observations: dict[str, Any] = {}
+
+    def fonction(self, nom: str, cle: str | None = None) -> Callable | None:
+        """The learner's function ``nom``, or ``None`` after recording why under ``cle`` (default ``nom``)."""
+        fn = self.ns.get(nom)
+        if callable(fn):
+            return fn
+        key = cle or nom
+        self.observations[key] = ({"missing": nom} if fn is None else {"not_callable": type(fn).__name__})
+        return None
+
+    def appeler(self, cle: str, nom: str, *args, **kwargs) -> tuple[bool, Any]:
+        """Call the learner's ``nom(*args, **kwargs)`` and record its (copied) result under ``cle``.
+
+        Returns ``(True, result)``, or ``(False, None)`` when the function is missing or raised.
+        """
+        fn = self.fonction(nom, cle)
+        if fn is None:
+            return False, None
+        try:
+            result = fn(*args, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - the learner's code may raise anything
+            self.observations[cle] = {"error": {
+                "message": short(exc), "hint": hint_for(exc), "line": learner_line(exc, self.learner_path),
+                "not_implemented": isinstance(exc, NotImplementedError)}}
+            return False, None
+        self.noter(cle, result)
+        return True, result
+
+    def noter(self, cle: str, valeur: Any) -> None:
+        """Record ``valeur`` (copied now) under ``cle``."""
+        self.observations[cle] = {"value": encode(valeur)}
+
+    def essayer(self, cle: str, action: Callable[[], Any]) -> tuple[bool, Any]:
+        """Run ``action()`` (code of the check that touches the learner's objects) and record its result."""
+        try:
+            result = action()
+        except Exception as exc:  # noqa: BLE001 - a learner's object may break anything
+            self.observations[cle] = {"error": {
+                "message": short(exc), "hint": hint_for(exc), "line": learner_line(exc, self.learner_path),
+                "not_implemented": isinstance(exc, NotImplementedError)}}
+            return False, None
+        self.noter(cle, result)
+        return True, result
 
 
 def _write(path: Path, data: dict) -> None:
@@ -21,44 +83,46 @@ def _write(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def run(check_path: str, learner_path: str, out_path: str) -> dict:
-    from dlcourse.lessons.rapport import Rapport, hint_for, learner_line, short
-
-    rapport = Rapport(learner_path)
-    data: dict = {"items": rapport.items, "problem": None, "hint": None}
+def run(check_path: str, learner_path: str, inputs_path: str) -> dict:
+    """Run the learner's file, then the check's probes; return ``{"observations", "problem", "hint"}``."""
+    data: dict = {"observations": {}, "problem": None, "hint": None}
+    inputs = decode_inputs(json.loads(Path(inputs_path).read_text(encoding="utf-8")))
+    probe = runpy.run_path(check_path, run_name="__check__")["sonder"]
     sys.path.insert(0, str(Path(learner_path).parent))
     sys.argv = [learner_path]
     try:
         ns = runpy.run_path(learner_path, run_name="__exercice__")
     except SystemExit:
-        data["problem"] = "ton fichier appelle sys.exit() ou exit() : il s'arrête avant que l'on puisse le vérifier."
-        data["hint"] = "retire cet appel, ou mets-le sous « if __name__ == '__main__': »."
+        data["problem"] = ("votre fichier appelle sys.exit() ou exit() : il s'arrête avant que l'on puisse "
+                           "le vérifier.")
+        data["hint"] = "retirez cet appel, ou mettez-le sous « if __name__ == '__main__': »."
         return data
     except SyntaxError as exc:
-        data["problem"] = f"ton fichier contient une erreur de syntaxe ligne {exc.lineno} : {exc.msg}."
-        data["hint"] = "regarde cette ligne et la précédente : parenthèse ou deux-points oubliés, indentation ?"
+        data["problem"] = f"votre fichier contient une erreur de syntaxe ligne {exc.lineno} : {exc.msg}."
+        data["hint"] = "regardez cette ligne et la précédente : parenthèse ou deux-points oubliés, indentation ?"
         return data
     except BaseException as exc:  # noqa: BLE001 - the learner's file may raise anything
         line = learner_line(exc, learner_path)
         where = f" à la ligne {line}" if line else ""
-        data["problem"] = f"ton fichier s'est arrêté sur une erreur{where} en s'exécutant : {short(exc)}"
+        data["problem"] = f"votre fichier s'est arrêté sur une erreur{where} en s'exécutant : {short(exc)}"
         data["hint"] = hint_for(exc)
         return data
+    sonde = Sonde(ns, learner_path)
+    data["observations"] = sonde.observations
     try:
-        verifier = runpy.run_path(check_path, run_name="__check__")["verifier"]
-        verifier(ns, rapport)
-    except Exception as exc:  # noqa: BLE001 - a value of an unexpected type can break a check
+        probe(sonde, inputs)
+    except Exception as exc:  # noqa: BLE001 - a value of an unexpected type can break a probe
         line = learner_line(exc, learner_path)
-        where = f" (ligne {line} de ton fichier)" if line else ""
+        where = f" (ligne {line} de votre fichier)" if line else ""
         data["problem"] = f"la vérification n'a pas pu aller au bout{where} : {short(exc)}"
-        data["hint"] = ("vérifie que tes fonctions renvoient ce que demande la consigne "
+        data["hint"] = ("vérifiez que vos fonctions renvoient ce que demande la consigne "
                         "(un tenseur, un modèle, une liste…) et non None.")
     return data
 
 
 def main(argv: list[str]) -> None:
-    check_path, learner_path, out_path = argv
-    data = run(check_path, learner_path, out_path)
+    check_path, learner_path, inputs_path, out_path = argv
+    data = run(check_path, learner_path, inputs_path)
     _write(Path(out_path), data)
     sys.stdout.flush()
     sys.stderr.flush()

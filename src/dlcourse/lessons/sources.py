@@ -1,0 +1,130 @@
+"""An exercise's starter and reference solution, generated from its lesson's tagged cells.
+
+The lesson is the one source of an exercise's code: a code cell tagged ``exercise=<id>`` (several
+are joined in order) holds the imports and the functions, each body's answer between two marker
+lines, nbgrader-style::
+
+    # %% tags=["exercise=torch_autograd"]
+    import torch
+
+    def derivee(x):
+        \"\"\"... shapes, dtypes, and an "Indication : ..." paragraph ...\"\"\"
+        ### BEGIN SOLUTION
+        x = x.detach().clone().requires_grad_(True)
+        ...
+        ### END SOLUTION
+
+The **solution** is the cells without the marker lines; the **starter** replaces each marked block
+(markers included) by a French "à compléter" comment and ``raise NotImplementedError`` at the
+same indentation. Both get a header naming the exercise. A built course folder (the student
+build) has no lessons' sources: there, ``exercises/<id>/starter.py`` written by the build is read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dlcourse.lessons.catalogue import LessonError, list_lessons
+
+TAG_PREFIX = "exercise="
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+_CELL = re.compile(r"^# %%(.*)$")
+_TAGS = re.compile(r"tags=(\[[^\]]*\])")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a Jupytext percent script: its kind (``code``/``markdown``), tags and source."""
+
+    kind: str
+    tags: tuple[str, ...]
+    source: str
+
+
+def read_cells(path: Path) -> list[Cell]:
+    """The cells of the percent-format script ``path`` (the header comment block excluded)."""
+    cells: list[Cell] = []
+    kind, tags, lines = None, (), []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        match = _CELL.match(line)
+        if match:
+            if kind is not None:
+                cells.append(Cell(kind, tags, "\n".join(lines).strip("\n")))
+            header = match.group(1)
+            kind = "markdown" if "[markdown]" in header else "code"
+            found = _TAGS.search(header)
+            try:
+                tags = tuple(json.loads(found.group(1))) if found else ()
+            except ValueError:
+                raise LessonError(f"'{path}': the cell header '{line}' has malformed tags.",
+                                  'Write tags as a JSON list, e.g. # %% tags=["exercise=tf_gradient"].') from None
+            lines = []
+        elif kind is not None:
+            lines.append(line)
+    if kind is not None:
+        cells.append(Cell(kind, tags, "\n".join(lines).strip("\n")))
+    return cells
+
+
+def exercise_tag(cell_tags) -> str | None:
+    """The exercise id of a cell's tags (``exercise=<id>``), or ``None``."""
+    for tag in cell_tags:
+        if tag.startswith(TAG_PREFIX):
+            return tag[len(TAG_PREFIX):]
+    return None
+
+
+def exercise_code(exercise_id: str, root: Path | None = None) -> tuple[int, str] | None:
+    """``(chapter, code)`` of the cells tagged ``exercise=<exercise_id>``, or ``None`` when no lesson has any."""
+    for lesson in list_lessons(root):
+        if lesson.path.suffix != ".py":
+            continue
+        parts = [c.source for c in read_cells(lesson.path)
+                 if c.kind == "code" and exercise_tag(c.tags) == exercise_id]
+        if parts:
+            return lesson.number, "\n\n\n".join(parts)
+    return None
+
+
+def _blocks(code: str, where: str) -> list[tuple[int, int, str]]:
+    """``(begin line, end line, indentation)`` of each marked block; malformed markers raise."""
+    out, begin = [], None
+    for i, line in enumerate(code.splitlines()):
+        text = line.strip()
+        if text == BEGIN:
+            if begin is not None:
+                raise LessonError(f"{where}: '{BEGIN}' at line {i + 1} before the previous block's '{END}'.")
+            begin = (i, line[: len(line) - len(line.lstrip())])
+        elif text == END:
+            if begin is None:
+                raise LessonError(f"{where}: '{END}' at line {i + 1} without a '{BEGIN}' before it.")
+            out.append((begin[0], i, begin[1]))
+            begin = None
+    if begin is not None:
+        raise LessonError(f"{where}: '{BEGIN}' at line {begin[0] + 1} is never closed by '{END}'.")
+    return out
+
+
+def solution_code(code: str, where: str = "exercise cell") -> str:
+    """``code`` without its marker lines (the reference solution's body)."""
+    _blocks(code, where)
+    return "\n".join(line for line in code.splitlines() if line.strip() not in (BEGIN, END)) + "\n"
+
+
+def starter_code(code: str, where: str = "exercise cell") -> str:
+    """``code`` with each marked block replaced by an "à compléter" comment and ``raise NotImplementedError``."""
+    blocks = _blocks(code, where)
+    if not blocks:
+        raise LessonError(f"{where} has no '{BEGIN}' … '{END}' block, so its starter would be the solution.",
+                          "Put the answer of each function between those two marker lines.")
+    lines = code.splitlines()
+    out, last = [], 0
+    for begin, end, indent in blocks:
+        out += lines[last:begin]
+        out += [f"{indent}# À compléter (voir la docstring).", f"{indent}raise NotImplementedError"]
+        last = end + 1
+    out += lines[last:]
+    return "\n".join(out) + "\n"
