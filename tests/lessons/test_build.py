@@ -24,16 +24,28 @@ def _nb(*cells):
     return nb
 
 
+EXERCISE_CELL = """def f(x):
+    \"\"\"Le double de x.\"\"\"
+    ### BEGIN SOLUTION
+    return 2 * x
+    ### END SOLUTION"""
+
+
 def test_student_and_trainer_versions_keep_the_right_cells():
     nb = _nb(("code", "FAST = False", ["parameters"]), ("code", "x = 1  # TODO", ["starter"]),
-             ("code", "x = 42", ["solution"]), ("markdown", "texte", []))
+             ("code", "x = 42", ["solution"]), ("markdown", "texte", []),
+             ("code", EXERCISE_CELL, ["exercise=double"]))
     nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="ne doit pas rester")]
+    nb.cells[4].outputs = [nbformat.v4.new_output("stream", text="4")]
     student = student_version(nb)
-    assert [c.source for c in student.cells] == ["FAST = False", "x = 1  # TODO", "texte"]
-    assert student.cells[1].outputs == []
+    assert [c.source for c in student.cells][:3] == ["FAST = False", "x = 1  # TODO", "texte"]
+    assert student.cells[1].outputs == [] and student.cells[3].outputs == []
+    assert student.cells[3].source == ('def f(x):\n    """Le double de x."""\n'
+                                       "    # À compléter (voir la docstring).\n    raise NotImplementedError")
     trainer = trainer_version(nb)
-    assert [c.source for c in trainer.cells] == ["FAST = False", "x = 42", "texte"]
-    assert len(nb.cells) == 4  # the original is not modified
+    assert [c.source for c in trainer.cells][:3] == ["FAST = False", "x = 42", "texte"]
+    assert trainer.cells[3].source == EXERCISE_CELL and trainer.cells[3].outputs  # executed as written
+    assert len(nb.cells) == 5  # the original is not modified
 
 
 def test_inject_parameters_after_the_parameters_cell():
@@ -66,20 +78,25 @@ def _reference_solutions():
     for lesson in list_lessons():
         nb = read_notebook(lesson)
         for cell in nb.cells:
-            if "solution" in cell.metadata.get("tags", []):
+            tags = cell.metadata.get("tags", [])
+            if "solution" in tags:
                 texts.append(cell.source)
-            else:
+            elif not any(t.startswith("exercise=") for t in tags):
                 exclude.append(cell.source)
     for ex in list_exercises():
-        texts.append(ex.solution.read_text(encoding="utf-8"))
-        exclude.append(ex.starter.read_text(encoding="utf-8"))
+        texts.append(ex.solution_text())
+        exclude.append(ex.starter_text())
         exclude.append((ex.folder / "exercise.yaml").read_text(encoding="utf-8"))
     return _solution_lines(texts, "\n".join(exclude))
 
 
 def _built_text(folder: Path) -> str:
+    """The text of a build, less the checks: they ship in both builds by design, and their hints quote
+    single lines of the answer to a learner whose attempt failed (``optimiseur.zero_grad()``)."""
     parts = []
     for path in sorted(folder.rglob("*")):
+        if path.name == "check.py":
+            continue
         if path.suffix == ".ipynb":
             nb = nbformat.read(path, as_version=4)
             for cell in nb.cells:
@@ -101,7 +118,7 @@ def _build_all(out: Path, student: bool, html_pages: bool) -> None:
 
 def test_no_reference_solution_text_survives_in_the_student_build(tmp_path):
     solutions = _reference_solutions()
-    assert len(solutions) > 30  # the check has material to look for
+    assert len(solutions) > 20  # the check has material to look for
     student, trainer = tmp_path / "student", tmp_path / "trainer"
     _build_all(student, student=True, html_pages=True)
     _build_all(trainer, student=False, html_pages=False)
@@ -111,7 +128,13 @@ def test_no_reference_solution_text_survives_in_the_student_build(tmp_path):
     # the same search finds the solutions in the trainer build, so it is able to find a leak
     assert all(line in trainer_text for line in solutions)
     assert not list(student.rglob("solution.py")) and list(trainer.rglob("solution.py"))
-    assert "TODO" in student_text and len(list(student.glob("*.html"))) == len(list_lessons())
+    assert "À compléter" in student_text and len(list(student.glob("*.html"))) == len(list_lessons())
+    for ex in list_exercises():                  # each exercise's files and the quizzes are in both builds
+        assert (student / "exercises" / ex.id / "check.py").is_file()
+        assert (student / "exercises" / ex.id / "starter.py").read_text(encoding="utf-8") == ex.starter_text()
+        assert (trainer / "exercises" / ex.id / "solution.py").read_text(encoding="utf-8") == ex.solution_text()
+    assert sorted(p.name for p in (student / "quizzes").glob("*.yaml")) == \
+        sorted(p.name for p in (trainer / "quizzes").glob("*.yaml")) != []
 
 
 @pytest.mark.slow
@@ -119,12 +142,34 @@ def test_cli_student_build_executes_and_strips_solutions(cli, tmp_path):
     done = cli("lessons", "build", "3", "--student", "--fast", "--out", str(tmp_path), timeout=900)
     assert done.returncode == 0, done.stderr[-2000:]
     nb = nbformat.read(tmp_path / "03_tensorflow.ipynb", as_version=4)
-    starters = [c for c in nb.cells if "starter" in c.metadata.get("tags", [])]
-    assert len(starters) == 3 and all("TODO" in c.source and not c.outputs for c in starters)
+    starters = [c for c in nb.cells if any(t.startswith("exercise=") for t in c.metadata.get("tags", []))]
+    assert len(starters) == 3
+    assert all("raise NotImplementedError" in c.source and not c.outputs for c in starters)
     assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
     assert any("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     text = _built_text(tmp_path)
     assert not [line for line in _reference_solutions() if line in text]
+    # dlcourse check and dlcourse quiz work from the built folder (found from any folder inside it)
+    work = tmp_path / "mon-travail"
+    work.mkdir()
+    listed = cli("check", "--list", "--json", cwd=work)
+    assert listed.returncode == 0, listed.stderr
+    import json
+
+    assert sorted(e["chapter"] for e in json.loads(listed.stdout)) == [3, 3, 3]  # this build holds chapter 3 only
+    assert cli("check", "tf_tenseurs", "--start", cwd=work).returncode == 0
+    assert cli("check", "tf_tenseurs", cwd=work).returncode == 1          # the starter is not a solution
+    (work / "tf_tenseurs.py").write_text(load_exercise_solution("tf_tenseurs"), encoding="utf-8")
+    passed = cli("check", "tf_tenseurs", "--json", cwd=work, timeout=300)
+    assert passed.returncode == 0 and json.loads(passed.stdout)["passed"] is True, passed.stdout[-2000:]
+    assert cli("quiz", "3", "--show", "--seed", "1", cwd=work).returncode == 0
+    assert cli("quiz", "1", "--show", cwd=work).returncode == 2              # only chapter 3's quiz was built
+
+
+def load_exercise_solution(exercise_id: str) -> str:
+    from dlcourse.lessons.exercises import load_exercise
+
+    return load_exercise(exercise_id).solution_text()
 
 
 def test_build_rejects_an_unknown_chapter(cli, tmp_path):

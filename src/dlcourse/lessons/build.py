@@ -10,16 +10,26 @@ Cell tags understood in a lesson source:
 ``starter``
     the learner's starting code (with ``TODO``): not executed, left out of the trainer build,
     kept (without outputs) in the student build.
+``exercise=<id>``
+    an exercise's code, its answers between ``### BEGIN SOLUTION`` and ``### END SOLUTION``
+    (:mod:`dlcourse.lessons.sources`): executed as written in the trainer build; in the student
+    build, the starter (each answer replaced by ``raise NotImplementedError``), without outputs.
 
 The student version is derived from the executed trainer notebook, so its figures and outputs
-are there, but not a single solution cell. Every file is written under a temporary name and
+are there, but not a single solution. A built folder also holds each exercise's files
+(``exercise.yaml``, ``check.py``, ``starter.py``, and ``solution.py`` in the trainer build), the
+quizzes and a ``dlcourse-course.json`` marker, so that ``dlcourse check`` and ``dlcourse quiz``
+work from it (:func:`dlcourse.lessons.catalogue.lessons_dir`). Every file is written under a temporary name and
 renamed when complete.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
+import functools
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -148,30 +158,90 @@ def trainer_version(nb):
 
 
 def student_version(nb):
-    """``nb`` without its ``solution`` cells; ``starter`` cells kept as code, without outputs."""
+    """``nb`` without its ``solution`` cells; ``starter`` cells kept as code and ``exercise=<id>`` cells
+    turned into their starter, both without outputs."""
+    from dlcourse.lessons.sources import exercise_tag, starter_code
+
     nb = copy.deepcopy(nb)
     cells = []
     for cell in nb.cells:
         tags = _tags(cell)
         if SOLUTION in tags:
             continue
-        if STARTER in tags and cell.cell_type == "code":
+        exercise = exercise_tag(tags)
+        if exercise is not None and cell.cell_type == "code":
+            cell.source = starter_code(cell.source, f"the cell tagged exercise={exercise}").rstrip("\n")
+        if (STARTER in tags or exercise is not None) and cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     nb.cells = cells
     return nb
 
 
+KATEX_DIR = Path(__file__).with_name("katex")
+
+# nbconvert's "lab" page, less what it would fetch from the network: require.js, MathJax, Mermaid and the
+# widget manager come from CDNs. The formulas are typeset by the KaTeX inlined in the page instead.
+_OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+{{ resources.offline_math }}
+{%- endblock html_head_js_mathjax -%}
+"""
+
+# The delimiters MathJax is given by nbconvert's template ($$ before $, so that $$ is display math).
+_KATEX_RENDER = r"""document.addEventListener("DOMContentLoaded", function () {
+  renderMathInElement(document.body, {
+    delimiters: [
+      {left: "$$", right: "$$", display: true},
+      {left: "\\[", right: "\\]", display: true},
+      {left: "$", right: "$", display: false},
+      {left: "\\(", right: "\\)", display: false},
+      {left: "\\begin{equation}", right: "\\end{equation}", display: true},
+      {left: "\\begin{align}", right: "\\end{align}", display: true},
+      {left: "\\begin{gather}", right: "\\end{gather}", display: true}
+    ],
+    throwOnError: false
+  });
+});"""
+
+
+@functools.lru_cache(maxsize=1)
+def offline_math_head() -> str:
+    """``<style>`` and ``<script>`` elements that typeset ``$...$`` and ``$$...$$`` with the KaTeX shipped
+    in the package (fonts inlined as ``data:`` URLs): a page with them needs no network for its formulas."""
+    def font(match: re.Match) -> str:
+        data = base64.b64encode((KATEX_DIR / "fonts" / match.group(1)).read_bytes()).decode("ascii")
+        return f'src:url(data:font/woff2;base64,{data}) format("woff2")'
+
+    css = (KATEX_DIR / "katex.min.css").read_text(encoding="utf-8")
+    # Only the WOFF2 files are shipped; every browser that runs KaTeX reads them.
+    css = re.sub(r'src:url\(fonts/([\w-]+\.woff2)\) format\("woff2"\)[^;}]*', font, css)
+    scripts = [(KATEX_DIR / name).read_text(encoding="utf-8") for name in ("katex.min.js", "auto-render.min.js")]
+    scripts.append(_KATEX_RENDER)
+    parts = [f"<style type=\"text/css\">\n{css}\n</style>"]
+    parts += ["<script>\n" + js.replace("</script", "<\\/script") + "\n</script>" for js in scripts]
+    return "\n".join(parts)
+
+
 def to_html(nb) -> str:
-    """A standalone HTML page of ``nb`` (figures embedded), for projecting without Jupyter."""
+    """A standalone HTML page of ``nb`` (figures embedded), for projecting without Jupyter.
+
+    The page loads nothing from the network: its formulas are typeset by an inlined KaTeX
+    (about 0.7 MB per page) and the scripts nbconvert would take from CDNs are left out.
+    """
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab")
-    body, _ = exporter.from_notebook_node(nb)
+    exporter.raw_template = _OFFLINE_TEMPLATE
+    body, _ = exporter.from_notebook_node(nb, resources={"offline_math": offline_math_head()})
     return body
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` under a temporary name, renamed when complete (folders created)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -184,7 +254,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 def _copy(src: Path, dst: Path) -> None:
-    _write_text(dst, src.read_text(encoding="utf-8"))
+    write_text(dst, src.read_text(encoding="utf-8"))
 
 
 def build_lesson(lesson: Lesson, out_dir: Path, student: bool = False, fast: bool | None = None,
@@ -207,38 +277,54 @@ def build_lesson(lesson: Lesson, out_dir: Path, student: bool = False, fast: boo
     nb = student_version(nb) if student else trainer_version(nb)
     out_dir = Path(out_dir)
     nb_path = out_dir / f"{lesson.stem}.ipynb"
-    _write_text(nb_path, nbformat.writes(nb))
+    write_text(nb_path, nbformat.writes(nb))
     html_path = None
     if html:
         html_path = out_dir / f"{lesson.stem}.html"
-        _write_text(html_path, to_html(nb))
+        write_text(html_path, to_html(nb))
     return Built(lesson, nb_path, html_path, time.perf_counter() - start)
 
 
 def copy_exercises(out_dir: Path, student: bool, chapters: set[int] | None = None, root: Path | None = None) -> list[Path]:
-    """Copy each exercise's ``exercise.yaml`` and ``starter.py`` (and ``solution.py`` unless ``student``)."""
+    """Write each exercise's ``exercise.yaml``, ``check.py`` and generated ``starter.py`` (and ``solution.py``
+    unless ``student``), the quizzes, and the ``dlcourse-course.json`` marker; return the files written."""
+    import json
+
+    from dlcourse.lessons.catalogue import COURSE_MARKER, quizzes_dir
     from dlcourse.lessons.exercises import list_exercises
 
+    out_dir = Path(out_dir)
     written = []
     for ex in list_exercises(root):
         if chapters is not None and ex.chapter not in chapters:
             continue
-        names = ["exercise.yaml", "starter.py"] + ([] if student else ["solution.py"])
-        for name in names:
-            dst = Path(out_dir) / "exercises" / ex.id / name
-            _copy(ex.folder / name, dst)
-            written.append(dst)
-    return written
+        folder = out_dir / "exercises" / ex.id
+        for name in ("exercise.yaml", "check.py"):
+            _copy(ex.folder / name, folder / name)
+            written.append(folder / name)
+        texts = {"starter.py": ex.starter_text()} | ({} if student else {"solution.py": ex.solution_text()})
+        for name, text in texts.items():
+            write_text(folder / name, text)
+            written.append(folder / name)
+    quizzes = quizzes_dir(root)
+    for quiz in sorted(quizzes.glob("ch[0-9][0-9].yaml")) if quizzes.is_dir() else []:
+        if chapters is None or int(quiz.stem[2:]) in chapters:
+            _copy(quiz, out_dir / "quizzes" / quiz.name)
+            written.append(out_dir / "quizzes" / quiz.name)
+    marker = out_dir / COURSE_MARKER
+    write_text(marker, json.dumps({"version": "student" if student else "trainer"}) + "\n")
+    return written + [marker]
 
 
 def clean_out_dir(out_dir: Path) -> None:
-    """Remove a previous build's notebooks, pages and exercises from ``out_dir`` (nothing else)."""
+    """Remove a previous build's notebooks, pages, exercises and quizzes from ``out_dir`` (nothing else)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         return
     for p in list(out_dir.glob("[0-9][0-9]_*.ipynb")) + list(out_dir.glob("[0-9][0-9]_*.html")):
         p.unlink()
     shutil.rmtree(out_dir / "exercises", ignore_errors=True)
+    shutil.rmtree(out_dir / "quizzes", ignore_errors=True)
 
 
 __all__ = ["build_lesson", "copy_exercises", "clean_out_dir", "student_version", "trainer_version",

@@ -1,7 +1,10 @@
 """Where the lessons, exercises and quizzes are, and what they are called.
 
-The course folder is ``$DLCOURSE_LESSONS_DIR`` when set, otherwise the ``lessons/``
-folder of the source checkout this package is installed from.
+The course folder is ``$DLCOURSE_LESSONS_DIR`` when set, otherwise a built course folder (one
+holding ``dlcourse-course.json``, written by ``dlcourse lessons build``) that contains the current
+directory, otherwise the copy shipped inside the
+package (``dlcourse/course/``, written there when the wheel is built), otherwise the ``lessons/``
+folder of the source checkout this package is installed from (an editable install).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from pathlib import Path
 
 from dlcourse.errors import UserError, did_you_mean
 
+COURSE_MARKER = "dlcourse-course.json"
 LESSON_PATTERN = re.compile(r"^(\d{2})_([a-z0-9_]+)\.(py|md)$")
 
 
@@ -46,12 +50,24 @@ class Lesson:
 def lessons_dir() -> Path:
     """The course folder (``lessons/``); raises :class:`LessonError` when it cannot be found."""
     env = os.environ.get("DLCOURSE_LESSONS_DIR")
-    path = Path(env) if env else Path(__file__).resolve().parents[3] / "lessons"
-    if not path.is_dir():
-        raise LessonError(
-            f"the lessons folder '{path}' does not exist; dlcourse looks for the 'lessons/' folder of its source checkout.",
-            "Set DLCOURSE_LESSONS_DIR to the folder that holds 01_introduction.py and the other lessons.")
-    return path
+    if env:
+        path = Path(env)
+        if not path.is_dir():
+            raise LessonError(f"DLCOURSE_LESSONS_DIR is '{env}', which is not a folder.",
+                              "Unset DLCOURSE_LESSONS_DIR to use the lessons shipped with dlcourse, or set it to "
+                              "the folder that holds 01_introduction.py and the other lessons.")
+        return path
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / COURSE_MARKER).is_file():
+            return folder
+    for path in (Path(__file__).resolve().parents[1] / "course", Path(__file__).resolve().parents[3] / "lessons"):
+        if path.is_dir():
+            return path
+    raise LessonError("this installation of dlcourse has no lessons (neither dlcourse/course/ nor a source "
+                      "checkout's lessons/ folder).",
+                      "Reinstall with 'pip install \"dlcourse[lessons]\"', or set DLCOURSE_LESSONS_DIR to the folder "
+                      "that holds 01_introduction.py and the other lessons.")
 
 
 def _title(path: Path) -> str:
