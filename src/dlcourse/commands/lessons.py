@@ -21,13 +21,18 @@ def register(subparsers) -> None:
     q = sub.add_parser("list", help="list the lessons and their exercises")
     q.set_defaults(func=_cmd_list)
 
-    q = sub.add_parser("open", help="open chapter N's notebook in Jupyter, or say where it is",
-                       description="Open chapter N's built notebook in Jupyter (building an unexecuted copy if "
-                                   "none is built yet); without Jupyter, print its path and how to open it.")
+    q = sub.add_parser("open", help="open chapter N's notebook in JupyterLab, or say where it is",
+                       description="Open chapter N's built notebook in JupyterLab, rooted at the build folder "
+                                   "(an unexecuted copy is written first if none is built yet); without "
+                                   "JupyterLab, print its path and the command that installs JupyterLab.")
     q.add_argument("chapter", metavar="N", help="chapter number, e.g. 3")
-    q.add_argument("--out", type=Path, default=None, help="build folder (default: build/lessons)")
+    q.add_argument("--out", type=Path, default=None,
+                   help="build folder (default: build/lessons, or build/lessons-student with --student)")
     q.add_argument("--student", action="store_true", help="open the student version")
     q.add_argument("--print-path", action="store_true", help="only print the notebook's path")
+    q.add_argument("--no-browser", action="store_true",
+                   help="start JupyterLab without opening a browser (it prints the address to open)")
+    q.add_argument("--port", type=int, default=None, help="JupyterLab's port (default: 8888, or the next free one)")
     q.set_defaults(func=_cmd_open)
 
     q = sub.add_parser("build", help="execute lessons into .ipynb files with outputs and static HTML pages",
@@ -46,21 +51,36 @@ def register(subparsers) -> None:
 
     c = subparsers.add_parser("check", help="check your solution to an exercise (answers in French)",
                               description="Run FILE (default ./EXERCISE.py) in a separate process with a time "
-                                          "limit and check it against EXERCISE. Exit code 0 when every check "
+                                          "limit, on fixed inputs and on inputs drawn at random (the seed is "
+                                          "printed), and check what it computes. Exit code 0 when every check "
                                           "passes, 1 otherwise.")
     c.add_argument("exercise", nargs="?", help="exercise identifier, e.g. tf_tenseurs")
     c.add_argument("file", nargs="?", type=Path, help="your Python file (default: ./EXERCISE.py)")
     c.add_argument("--list", action="store_true", help="list the exercises")
-    c.add_argument("--start", action="store_true", help="copy the starting file to ./EXERCISE.py (or FILE)")
+    c.add_argument("--start", action="store_true", help="write the starting file to ./EXERCISE.py (or FILE)")
     c.add_argument("--timeout", type=float, default=None, help="time limit in seconds (default: the exercise's)")
+    c.add_argument("--seed", type=int, default=None,
+                   help="seed of the random inputs, to replay a check exactly (default: a new one each time)")
+    c.add_argument("--json", action="store_true",
+                   help="print the result as JSON (exercise, each check, pass/fail, hints, seconds, framework)")
     c.set_defaults(func=_cmd_check)
 
     z = subparsers.add_parser("quiz", help="chapter N's multiple-choice quiz, in the terminal",
-                              description="Answer chapter N's quiz (French) question by question; each answer "
-                                          "is explained.")
+                              description="Answer chapter N's quiz (in French) question by question; each answer "
+                                          "is explained, and the end shows the score and the missed questions. The "
+                                          "choices are shuffled at each run; --seed gives a fixed order. Exit code 0 "
+                                          "when the quiz is finished, 130 on Ctrl-C, 1 when the input ends first.")
     z.add_argument("chapter", metavar="N", help="chapter number, e.g. 1")
-    z.add_argument("--answers", help="answers given at once, e.g. B,A,C,D,A (non-interactive)")
-    z.add_argument("--show", action="store_true", help="print the questions without asking")
+    z.add_argument("--seed", type=int, default=None,
+                   help="seed of the shuffle of the choices: the same seed gives the same order "
+                        "(default: a new order at each run)")
+    mode = z.add_mutually_exclusive_group()
+    mode.add_argument("--answers", metavar="LETTERS",
+                      help="answer without prompts, one letter (or number from 1) per question, separated by "
+                           "commas, e.g. B,A,D,C,...; the letters are those of the choices as displayed with --seed, "
+                           "which is then required ('--show --seed S' prints that order)")
+    mode.add_argument("--show", action="store_true",
+                      help="print the questions and their choices (in the order given by --seed) without asking")
     z.set_defaults(func=_cmd_quiz)
 
 
@@ -89,6 +109,7 @@ def _default_out(student: bool) -> Path:
 def _cmd_open(args) -> int:
     from dlcourse.lessons.build import build_lesson
     from dlcourse.lessons.catalogue import get_lesson
+    from dlcourse.lessons.jupyter import install_command, lab_command
 
     lesson = get_lesson(args.chapter)
     out = args.out or _default_out(args.student)
@@ -100,17 +121,19 @@ def _cmd_open(args) -> int:
     if args.print_path:
         print(path.resolve())
         return 0
-    bindir = Path(sys.executable).parent
-    for name in ("jupyter-lab", "jupyter-notebook"):
-        exe = shutil.which(name, path=f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}")
-        if exe:
-            print(f"opening {path} with {name}...", flush=True)
-            os.execv(exe, [exe, str(path)])
-    html = path.with_suffix(".html")
-    print(f"notebook: {path.resolve()}")
-    print("Jupyter is not installed here: 'pip install jupyterlab' then 'jupyter lab "
-          f"{path}', or open it in VS Code." + (f" Static version to project: {html.resolve()}" if html.is_file() else ""))
-    return 0
+    options = (["--no-browser"] if args.no_browser else []) + \
+        ([f"--ServerApp.port={args.port}"] if args.port is not None else [])
+    command = lab_command(path, *options)
+    if command is None:
+        html = path.with_suffix(".html")
+        print(f"notebook: {path.resolve()}")
+        print(f"JupyterLab is not installed for {sys.executable}: install it with {install_command()} "
+              "then run this command again"
+              + (f" (static version to project: {html.resolve()})." if html.is_file() else "."), file=sys.stderr)
+        return 1
+    print(f"opening {path} in JupyterLab (Ctrl-C in this terminal stops it)...", flush=True)
+    os.execv(command[0], command)
+    return 0  # not reached: JupyterLab replaces this process
 
 
 def _cmd_build(args) -> int:
@@ -135,14 +158,21 @@ def _cmd_build(args) -> int:
 
 
 def _cmd_check(args) -> int:
+    import json
+
     from dlcourse.errors import UserError
     from dlcourse.lessons.exercises import check_exercise, format_result, list_exercises, load_exercise
 
     if args.list or not args.exercise:
-        for ex in list_exercises():
+        exercises = list_exercises()
+        if args.json:
+            print(json.dumps([{"exercise": ex.id, "chapter": ex.chapter, "framework": ex.framework,
+                               "title": ex.title} for ex in exercises], ensure_ascii=False, indent=2))
+            return 0
+        for ex in exercises:
             print(f"{ex.id:<20} chapter {ex.chapter}  {ex.title}")
         if not args.list:
-            print("Give an exercise: 'dlcourse check EXERCISE [FILE]' ('--start' copies the starting file).")
+            print("Give an exercise: 'dlcourse check EXERCISE [FILE]' ('--start' writes the starting file).")
         return 0
     exercise = load_exercise(args.exercise)
     target = args.file or Path(f"{exercise.id}.py")
@@ -151,24 +181,26 @@ def _cmd_check(args) -> int:
             raise UserError(f"'{target}' already exists; dlcourse check --start does not overwrite a file.",
                             "Give another FILE name, or check it with 'dlcourse check "
                             f"{exercise.id} {target}'.")
-        target.write_text(exercise.starter.read_text(encoding="utf-8"), encoding="utf-8")
-        print(f"Fichier de départ copié dans {target}.")
+        from dlcourse.lessons.build import write_text
+
+        write_text(target, exercise.starter_text())
+        print(f"Fichier de départ écrit dans {target}.")
         if exercise.instructions:
             print(exercise.instructions)
-        print(f"Complète les TODO puis lance : dlcourse check {exercise.id} {target}")
+        print(f"Complétez les parties « À compléter », puis lancez : dlcourse check {exercise.id} {target}")
         return 0
-    result = check_exercise(exercise.id, target, timeout=args.timeout)
-    print(format_result(result))
+    if args.seed is not None and args.seed < 0:
+        raise UserError(f"--seed must be a non-negative integer, got {args.seed}.",
+                        "Use the seed printed by a previous check, e.g. --seed 123456.")
+    result = check_exercise(exercise.id, target, timeout=args.timeout, seed=args.seed)
+    if args.json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(format_result(result))
     return 0 if result.passed else 1
 
 
 def _cmd_quiz(args) -> int:
-    from dlcourse.lessons.quiz import load_quiz, run_terminal
+    from dlcourse.lessons.quiz import cli_quiz
 
-    quiz = load_quiz(args.chapter)
-    if args.show:
-        print(quiz)
-        return 0
-    answers = [a for a in args.answers.split(",")] if args.answers is not None else None
-    run_terminal(quiz, answers=answers)
-    return 0
+    return cli_quiz(args.chapter, answers=args.answers, seed=args.seed, show=args.show)
