@@ -31,6 +31,7 @@ print("native ok", float(x.numpy().sum()), round(float(w.detach().sum()), 3))
 
 DLCOURSE_BOTH = """
 import sys
+import tensorflow  # a notebook's TensorFlow cell ran first
 from dlcourse.cli import main
 first, second = sys.argv[1], sys.argv[2]
 for fw in (first, second):

@@ -29,6 +29,14 @@ def test_embedded_datasets_follow_the_conventions(name):
         assert ds.y.dtype == np.float32 and ds.y.shape == (len(ds.x), 1)
 
 
+def test_digits_read_from_the_bundled_file_equal_scikit_learns_loader():
+    from sklearn.datasets import load_digits
+
+    ds, bunch = load_dataset("digits"), load_digits()
+    np.testing.assert_array_equal(ds.x, bunch.images.astype(np.float32))
+    np.testing.assert_array_equal(ds.y, bunch.target)
+
+
 def test_generators_are_seeded():
     for name in ("linear", "sine", "moons", "spirals"):
         a, b, c = load_dataset(name, seed=1), load_dataset(name, seed=1), load_dataset(name, seed=2)

@@ -7,16 +7,41 @@ import numpy as np
 from dlcourse.data.dataset import Dataset
 
 
-def digits() -> Dataset:
-    """scikit-learn's handwritten digits: ``x (1797, 8, 8) float32`` in [0, 16], ``y (1797,) int64``."""
-    from sklearn.datasets import load_digits
+def _sklearn_data_file(name: str):
+    """The path of a data file bundled with scikit-learn (``sklearn/datasets/data/NAME``), found without
+    importing scikit-learn (``sklearn.datasets`` takes over a second to import)."""
+    import importlib.util
+    from pathlib import Path
 
-    bunch = load_digits()
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("scikit-learn is not installed")
+    return Path(list(spec.submodule_search_locations)[0]) / "datasets" / "data" / name
+
+
+def digits() -> Dataset:
+    """scikit-learn's handwritten digits: ``x (1797, 8, 8) float32`` in [0, 16], ``y (1797,) int64``.
+
+    Read from the file scikit-learn ships (what ``sklearn.datasets.load_digits`` reads; a test checks
+    that both give the same arrays).
+    """
+    import gzip
+
+    path = _sklearn_data_file("digits.csv.gz")
+    if path.is_file():
+        with gzip.open(path, "rt", encoding="ascii") as f:
+            table = np.loadtxt(f, delimiter=",")            # (1797, 65): 64 pixels, then the label
+        images, target = table[:, :-1].reshape(-1, 8, 8), table[:, -1].astype(np.int64)
+    else:                                                   # a scikit-learn that stores it elsewhere
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        images, target = bunch.images, bunch.target
     return Dataset(
         name="digits",
         task="classification",
-        x=bunch.images.astype(np.float32),
-        y=bunch.target.astype(np.int64),
+        x=images.astype(np.float32),
+        y=target.astype(np.int64),
         classes=[str(c) for c in range(10)],
         value_range=(0.0, 16.0),
         description="8x8 handwritten digits (UCI, bundled with scikit-learn)",

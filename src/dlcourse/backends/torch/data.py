@@ -11,13 +11,17 @@ from __future__ import annotations
 import numpy as np
 import torch
 from torch.utils.data import BatchSampler, DataLoader, SequentialSampler
-from torchvision.transforms import v2
-
 from dlcourse.data.augment import AugmentSpec, image_layout
 
 
-def build_augmentation(spec: AugmentSpec, image_shape: tuple[int, ...]) -> v2.Compose:
-    """The spec as ``torchvision.transforms.v2`` ops on one ``(c, h, w)`` float tensor in [0, 1]."""
+def build_augmentation(spec: AugmentSpec, image_shape: tuple[int, ...]):
+    """The spec as a ``torchvision.transforms.v2.Compose`` on one ``(c, h, w)`` float tensor in [0, 1].
+
+    torchvision is imported here, not with the module: its import (about 1.7 s, through its detection
+    models) is paid only by a run that augments.
+    """
+    from torchvision.transforms import v2
+
     h, w, _ = image_layout(tuple(image_shape))
     ops: list = []
     if spec.rotation or spec.shift or spec.zoom:

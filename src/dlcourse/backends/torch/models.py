@@ -15,11 +15,21 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
-from torchvision.ops import Permute
 
 from dlcourse.models.layers import LayerTrace, initial_weights, pair
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "gelu": nn.GELU}
+
+
+class Permute(nn.Module):
+    """``x.permute(*dims)`` as a module (torchvision has one; importing torchvision costs seconds)."""
+
+    def __init__(self, dims: list[int]):
+        super().__init__()
+        self.dims = list(dims)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.permute(x, self.dims)
 
 
 class _BiasedVariance:
