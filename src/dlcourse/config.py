@@ -81,7 +81,7 @@ class DataConfig(_Strict):
 
     @model_validator(mode="after")
     def _fractions(self) -> "DataConfig":
-        if self.val_fraction + self.test_fraction >= 0.9:
+        if self.val_fraction + self.test_fraction > 0.9 + 1e-9:   # exactly 10 % for training is allowed
             raise ValueError(
                 f"val_fraction + test_fraction must leave at least 10% for training, "
                 f"got {self.val_fraction} + {self.test_fraction}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -50,3 +52,24 @@ def test_folder_problems(tmp_path):
         load_image_folder(str(tmp_path / "one"), size=0)
     with pytest.raises(DataError, match="color"):
         load_image_folder(str(tmp_path / "one"), color="cmyk")
+
+
+@pytest.mark.slow
+def test_the_unreadable_image_advice_works_as_written_with_train(tmp_path, cli):
+    root = make_folder(tmp_path / "imgs", per_class=6, size=(8, 8))
+    (root / "dog" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    config = tmp_path / "own.yaml"
+    config.write_text(f"""name: own-images
+task: classification
+data: {{dataset: image_folder, options: {{path: "{root}", size: 8}}, val_fraction: 0.2, test_fraction: 0.2}}
+model: {{layers: [{{type: flatten}}, {{type: dense, units: 2}}]}}
+optimizer: {{name: adam, lr: 0.01}}
+training: {{epochs: 1, batch_size: 4}}
+""", encoding="utf-8")
+    runs = tmp_path / "runs"
+    refused = cli("train", str(config), "-f", "torch", "-q", "--runs-dir", str(runs))
+    assert refused.returncode == 2 and "broken.png" in refused.stderr
+    advice = re.search(r"'(--set [^']+)' with train", refused.stderr)
+    assert advice, refused.stderr
+    done = cli("train", str(config), "-f", "torch", "-q", "--runs-dir", str(runs), *advice.group(1).split(" ", 1))
+    assert done.returncode == 0, done.stderr[-2000:]

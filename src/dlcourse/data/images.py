@@ -45,7 +45,8 @@ def read_image(path: Path, size: tuple[int, int], color: str) -> np.ndarray:
             return np.asarray(img, dtype=np.uint8)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(f"image '{path}' cannot be read ({type(exc).__name__}: {exc}).",
-                        "Remove or replace it, or pass skip_bad (--skip-bad) to skip unreadable images.") from None
+                        "Remove or replace it, or skip unreadable images: '--set data.options.skip_bad=true' with "
+                        "train, '--skip-bad' with the datasets commands.") from None
 
 
 def load_image_folder(path: str, size: int | list[int] = 28, color: str = "grayscale",
