@@ -133,6 +133,7 @@ def run_checks(train: bool = True) -> list[Check]:
 
 def main(args) -> int:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     checks = run_checks(train=not args.skip_training)
@@ -142,7 +143,7 @@ def main(args) -> int:
         table.add_column(col)
     style = {OK: "green", WARN: "yellow", FAIL: "bold red"}
     for c in checks:
-        table.add_row(c.part, f"[{style[c.status]}]{c.status}", c.detail, c.fix)
+        table.add_row(escape(c.part), f"[{style[c.status]}]{c.status}", escape(c.detail), escape(c.fix))
     console.print(table)
     broken = [c.part for c in checks if c.status == FAIL]
     if broken:

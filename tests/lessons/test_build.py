@@ -183,3 +183,17 @@ def test_get_lesson_paths_are_jupytext_sources():
         nb = read_notebook(get_lesson(n))
         assert nb.metadata["kernelspec"]["name"] == "python3"
         assert sum(c.cell_type == "code" for c in nb.cells) >= 5
+
+
+def test_built_files_follow_the_umask(tmp_path):
+    import os
+
+    from dlcourse.lessons.build import write_text
+
+    old = os.umask(0o027)
+    try:
+        write_text(tmp_path / "a" / "page.html", "<p>x</p>")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a" / "page.html").stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in (tmp_path / "a").iterdir()] == ["page.html"]      # no temporary file left

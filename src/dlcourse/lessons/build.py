@@ -240,13 +240,24 @@ def to_html(nb) -> str:
     return body
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` under a temporary name, renamed when complete (folders created)."""
+    """Write ``text`` to ``path`` under a temporary name, renamed when complete (folders created).
+
+    The file gets the permissions any new file gets here (``0o666`` less the umask), not the
+    temporary file's private ``0o600``.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
