@@ -117,6 +117,32 @@ def test_runs_list_reads_folders_without_frameworks(main, tmp_path):
     assert "does not exist" in _one_error_line(main("runs", "list", "--runs-dir", str(tmp_path / "missing")))
 
 
+def test_runs_list_shows_unfinished_runs_with_their_state_and_resume_command(main, tmp_path):
+    runs_dir = tmp_path / "runs"
+    _fake_run(runs_dir / "20260102-030405-digits-mlp-torch")
+    states = {"20260103-000000-digits-mlp-torch": "interrupted", "20260104-000000-digits-mlp-tensorflow": "diverged",
+              "20260105-000000-digits-mlp-torch": "failed"}
+    for name, state in states.items():
+        folder = runs_dir / name
+        folder.mkdir()
+        shutil.copy(runs_dir / "20260102-030405-digits-mlp-torch" / "config.yaml", folder / "config.yaml")
+        (folder / "checkpoints").mkdir()
+        (folder / "status.json").write_text(json.dumps({"state": state}), encoding="utf-8")
+    (runs_dir / "20260105-000000-digits-mlp-torch" / "checkpoints").rmdir()   # failed before any checkpoint
+    proc = main("runs", "list", "--runs-dir", str(runs_dir), "--json")
+    listed = {Path(r["path"]).name: r for r in json.loads(proc.stdout)}
+    assert len(listed) == 4 and listed["20260102-030405-digits-mlp-torch"]["state"] == "complete"
+    for name, state in states.items():
+        assert listed[name]["state"] == state and listed[name]["value"] is None
+    assert listed["20260103-000000-digits-mlp-torch"]["resume"] == \
+        f"dlcourse train --resume {runs_dir / '20260103-000000-digits-mlp-torch'}"
+    assert listed["20260105-000000-digits-mlp-torch"]["resume"] is None
+    table = main("runs", "list", "--runs-dir", str(runs_dir))
+    assert table.returncode == 0 and "interrupted" in table.stdout and "diverged" in table.stdout
+    assert f"continue it with: dlcourse train --resume {runs_dir / '20260104-000000-digits-mlp-tensorflow'}" in \
+        table.stdout.replace("\n", "")
+
+
 def test_commands_module_imports_no_framework():
     import subprocess
     import sys

@@ -206,13 +206,21 @@ def cmd_runs_list(args) -> int:
     from rich.console import Console
     from rich.table import Table
 
+    from rich.markup import escape
+
     t = Table(title=f"runs in {args.runs_dir}")
-    for col in ("date", "name", "framework", "metric", "epochs", "seconds", "folder"):
+    for col in ("date", "name", "framework", "state", "metric", "epochs", "seconds", "folder"):
         t.add_column(col, justify="right" if col in ("metric", "epochs", "seconds") else "left")
     for r in runs:
         metric = f"{r['metric']} {r['value']:.4f}" if isinstance(r["value"], (int, float)) else "-"
         seconds = f"{r['seconds']:.1f}" if isinstance(r["seconds"], (int, float)) else "-"
-        t.add_row(r["date"], r["name"], r["framework"], metric, str(r["epochs"]), seconds,
-                  os.path.basename(r["path"]))
-    Console(width=140).print(t)
+        state = r["state"] if r["state"] == "complete" else f"[yellow]{r['state']}[/yellow]"
+        t.add_row(r["date"], escape(r["name"]), r["framework"], state, metric,
+                  "-" if r["epochs"] is None else str(r["epochs"]), seconds, escape(os.path.basename(r["path"])))
+    console = Console(width=160)
+    console.print(t)
+    for r in runs:
+        if r["resume"]:
+            console.print(f"{escape(os.path.basename(r['path']))} is {r['state']}; continue it with: "
+                          f"{escape(r['resume'])}", soft_wrap=True)
     return 0
