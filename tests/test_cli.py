@@ -111,9 +111,11 @@ def test_framework_not_installed_is_one_sentence(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_debug_shows_the_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "dlcourse", "--debug", "train", str(tmp_path / "nope.yaml")],
-                          capture_output=True, text=True)
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_debug_shows_the_traceback_wherever_it_is_given(tmp_path, where):
+    args = ["train", str(tmp_path / "nope.yaml")]
+    args = ["--debug", *args] if where == "before" else [*args, "--debug"]
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", *args], capture_output=True, text=True)
     assert proc.returncode != 0
     assert "Traceback" in proc.stderr and "ConfigError" in proc.stderr
 

@@ -137,7 +137,14 @@ def main(argv: list[str] | None = None) -> int:
     from dlcourse.errors import EXIT_INTERRUPTED, EXIT_USAGE, DlcourseError, UserError
 
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # --debug is accepted anywhere on the line (before or after the command), as users type it
+    before_separator = argv[: argv.index("--")] if "--" in argv else argv
+    debug = "--debug" in before_separator
+    if debug:
+        argv.remove("--debug")
     args = parser.parse_args(argv)
+    args.debug = args.debug or debug
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
@@ -159,7 +166,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted.", file=sys.stderr)
+        if args.command == "train":
+            print("interrupted at once. A run that had written a checkpoint is kept: 'dlcourse runs list' shows it "
+                  "with the command that resumes it.", file=sys.stderr)
+        else:
+            print("interrupted.", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 

@@ -137,9 +137,10 @@ def test_runs_list_shows_unfinished_runs_with_their_state_and_resume_command(mai
     assert listed["20260103-000000-digits-mlp-torch"]["resume"] == \
         f"dlcourse train --resume {runs_dir / '20260103-000000-digits-mlp-torch'}"
     assert listed["20260105-000000-digits-mlp-torch"]["resume"] is None
+    assert listed["20260104-000000-digits-mlp-tensorflow"]["resume"] is None       # it would diverge again
     table = main("runs", "list", "--runs-dir", str(runs_dir))
     assert table.returncode == 0 and "interrupted" in table.stdout and "diverged" in table.stdout
-    assert f"continue it with: dlcourse train --resume {runs_dir / '20260104-000000-digits-mlp-tensorflow'}" in \
+    assert f"continue it with: dlcourse train --resume {runs_dir / '20260103-000000-digits-mlp-torch'}" in \
         table.stdout.replace("\n", "")
 
 

@@ -146,7 +146,7 @@ def test_nan_at_a_given_step_stops_and_keeps_the_last_good_checkpoint(framework,
     message = proc.stderr.strip()
     assert message.startswith("error: the loss became nan at epoch 2, step 6 (learning rate 0.01).")
     assert f"The last good checkpoint is {ckpt}." in message
-    assert "Lower the learning rate" in message
+    assert "Train again with a lower learning rate (--set optimizer.lr=0.001)" in message
     assert len(message.splitlines()) == 1
     import hashlib
     assert hashlib.sha256(ckpt.read_bytes()).hexdigest() == meta["sha256"]   # bytes unchanged

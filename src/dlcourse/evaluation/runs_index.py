@@ -52,7 +52,8 @@ def list_runs(runs_dir: str | Path) -> list[dict]:
             date = datetime.strptime(started, "%Y-%m-%dT%H:%M:%S%z").strftime("%Y-%m-%d %H:%M:%S")
         except ValueError:
             date = datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
-        resumable = state in ("interrupted", "diverged", "failed", "running") and (path / "checkpoints").is_dir() \
+        # a diverged run would diverge again from its checkpoint (same steps): it is trained again instead
+        resumable = state in ("interrupted", "failed", "running") and (path / "checkpoints").is_dir() \
             and not (path / "metrics.json").is_file()
         out.append({"name": config.get("name", path.name), "framework": env.get("framework", config.get("framework", "")),
                     "task": task, "date": date, "state": state, "metric": name,

@@ -36,8 +36,10 @@ def _seen(task: str, outputs: np.ndarray) -> np.ndarray:
 def _diverged(loss: float, epoch: int, step: int, config, control: TrainingControl) -> TrainingDiverged:
     last = control.last_checkpoint
     kept = f" The last good checkpoint is {last}." if last else ""
+    lower = f"{config.optimizer.lr / 10:g}"
     return TrainingDiverged(f"the loss became {loss} at epoch {epoch}, step {step} (learning rate {config.optimizer.lr})."
-                            f"{kept} Lower the learning rate or normalise the inputs (data.scaling: standard).")
+                            f"{kept} Train again with a lower learning rate (--set optimizer.lr={lower}) or "
+                            "standardised inputs (--set data.scaling=standard); resuming would repeat the same steps.")
 
 
 def _stop_everywhere(engine, control: TrainingControl) -> bool:
