@@ -126,3 +126,21 @@ def test_explain_defaults_doc_is_in_sync():
     from dlcourse.defaults import markdown
 
     assert markdown() in (Path(__file__).parents[1] / "docs" / "framework-defaults.md").read_text()
+
+
+def test_every_argument_of_every_command_has_help_text():
+    import argparse
+
+    from dlcourse.cli import build_parser
+
+    def undocumented(parser, path):
+        out = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    out += undocumented(sub, f"{path} {name}")
+            elif not action.help and action.dest != "help":
+                out.append(f"{path} {'/'.join(action.option_strings) or action.dest}")
+        return out
+
+    assert undocumented(build_parser(), "dlcourse") == []

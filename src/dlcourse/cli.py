@@ -93,8 +93,10 @@ def _add_demo(sub) -> None:
     p = sub.add_parser("demo", help="the course's four examples, both frameworks, one table",
                        description="Train the classification and regression examples in PyTorch and in "
                                    "TensorFlow/Keras (each in its own process) and print one side-by-side table.")
-    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"))
-    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"),
+                   help="where the run folders are written (default: ./runs or $DLCOURSE_RUNS_DIR)")
+    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS),
+                   help="the frameworks to train (default: both)")
     p.set_defaults(func=lambda a: __import__("dlcourse.training.demo", fromlist=["main"]).main(a))
 
 

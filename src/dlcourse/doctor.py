@@ -136,8 +136,9 @@ def main(args) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    checks = run_checks(train=not args.skip_training)
     console = Console()
+    with Console(stderr=True).status("checking Python, packages and each framework (import, one training step)..."):
+        checks = run_checks(train=not args.skip_training)
     table = Table(title="dlcourse doctor")
     for col in ("part", "status", "detail", "fix"):
         table.add_column(col)

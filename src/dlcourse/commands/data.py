@@ -34,18 +34,18 @@ def register(subparsers) -> None:
     q.set_defaults(func=_cmd_list)
 
     q = sub.add_parser("info", help="what a dataset holds (loads it when it is available)")
-    q.add_argument("name")
+    q.add_argument("name", help="dataset name (see 'dlcourse datasets list')")
     _add_common(q)
     q.set_defaults(func=_cmd_info)
 
     q = sub.add_parser("download", help="download a dataset into the cache, verifying every file's checksum")
-    q.add_argument("name")
+    q.add_argument("name", help="a downloadable dataset's name, e.g. mnist")
     q.add_argument("--timeout", type=float, default=30.0, help="seconds without data before giving up a mirror")
     _add_common(q, options=False)
     q.set_defaults(func=_cmd_download)
 
     q = sub.add_parser("import", help="verify and install a dataset's files copied from elsewhere (USB key)")
-    q.add_argument("name")
+    q.add_argument("name", help="a downloadable dataset's name, e.g. mnist")
     q.add_argument("dir", help="folder holding the dataset's original files")
     _add_common(q, options=False)
     q.set_defaults(func=_cmd_import)
@@ -53,14 +53,15 @@ def register(subparsers) -> None:
     q = sub.add_parser("preview", help="write a PNG grid of original and augmented samples",
                        description="Write a PNG grid: a row of originals, then rows of augmented versions, "
                                    "augmented with the chosen framework's native operations.")
-    q.add_argument("name")
+    q.add_argument("name", help="an image dataset's name, e.g. digits")
     q.add_argument("--augment", "-a", default="shift=0.1,rotation=15,zoom=0.1",
                    help="augmentation spec, e.g. 'shift=0.1,rotation=15,zoom=0.1,flip,noise=0.05,erasing=0.25,crop=2'")
-    q.add_argument("--framework", "-f", choices=FRAMEWORKS, default="torch")
+    q.add_argument("--framework", "-f", choices=FRAMEWORKS, default="torch",
+                   help="whose augmentation operations to use (default: torch)")
     q.add_argument("--out", default=None, help="PNG file to write (default: NAME-preview.png)")
     q.add_argument("--samples", "-n", type=int, default=10, help="originals shown (columns)")
     q.add_argument("--rows", type=int, default=3, help="augmented rows")
-    q.add_argument("--seed", type=int, default=0)
+    q.add_argument("--seed", type=int, default=0, help="seed of the samples drawn and of the augmentation (default: 0)")
     _add_common(q)
     q.set_defaults(func=_cmd_preview)
 

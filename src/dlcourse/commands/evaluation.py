@@ -33,8 +33,9 @@ def register(sub) -> None:
                        description="Apply RUN_DIR's saved preprocessing and model to INPUT files: grayscale images "
                                    "(png/jpg) of the training size, a CSV with the feature columns (x, or x0..xN-1), "
                                    "or a .npy array (n, *feature_shape), in the dataset's own units.")
-    p.add_argument("run_dir", metavar="RUN_DIR")
-    p.add_argument("inputs", metavar="INPUT", nargs="+")
+    p.add_argument("run_dir", metavar="RUN_DIR", help="a run folder written by 'dlcourse train'")
+    p.add_argument("inputs", metavar="INPUT", nargs="+",
+                   help="image files or folders, a CSV file of rows, or a .npy array of samples")
     p.add_argument("--out", metavar="CSV", help="also write the predictions to this CSV file")
     p.add_argument("--top", type=int, default=3, help="classes shown per input (default: 3)")
     p.set_defaults(func=cmd_predict)
@@ -43,7 +44,8 @@ def register(sub) -> None:
                        description="Build CONFIG's model in both frameworks and print each layer's output shape "
                                    "and parameter count side by side.")
     p.add_argument("config", help="YAML config file, or the name of a shipped config")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, e.g. --set model.layers.1.units=64 (repeatable)")
     p.add_argument("--json", action="store_true", help="print the table as JSON")
     p.set_defaults(func=cmd_summary)
 
@@ -51,17 +53,20 @@ def register(sub) -> None:
                        description="Train CONFIG with PyTorch and with TensorFlow/Keras, each in its own process "
                                    "(same seed, split and threads), evaluate both, and write a comparison folder: "
                                    "side-by-side table, overlaid learning curves and an HTML report.")
-    p.add_argument("config")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("--runs-dir", default=_runs_dir_default())
-    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS))
+    p.add_argument("config", help="YAML config file, or the name of a shipped config")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value for both frameworks, e.g. --set training.epochs=5 (repeatable)")
+    p.add_argument("--runs-dir", default=_runs_dir_default(),
+                   help="where the comparison folder is written (default: ./runs or $DLCOURSE_RUNS_DIR)")
+    p.add_argument("--frameworks", nargs="+", choices=FRAMEWORKS, default=list(FRAMEWORKS),
+                   help="the frameworks to train (default: both)")
     p.add_argument("--no-evaluate", action="store_true", help="skip the evaluation plots of each run")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("report", help="self-contained HTML report (and Markdown) of a run or a comparison",
                        description="Write report.html (images embedded, opens offline) and report.md in RUN_DIR "
                                    "or COMPARE_DIR.")
-    p.add_argument("path", metavar="RUN_DIR|COMPARE_DIR")
+    p.add_argument("path", metavar="RUN_DIR|COMPARE_DIR", help="a run folder or a comparison folder")
     p.add_argument("--markdown", action="store_true", help="print the Markdown report on standard output")
     p.set_defaults(func=cmd_report)
 
@@ -69,7 +74,8 @@ def register(sub) -> None:
     runs_sub = p.add_subparsers(dest="runs_command", metavar="SUBCOMMAND")
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
     lp = runs_sub.add_parser("list", help="list runs with their main metric, date, framework and seconds")
-    lp.add_argument("--runs-dir", default=_runs_dir_default())
+    lp.add_argument("--runs-dir", default=_runs_dir_default(),
+                    help="the folder holding the runs (default: ./runs or $DLCOURSE_RUNS_DIR)")
     lp.add_argument("--json", action="store_true", help="print JSON")
     lp.set_defaults(func=cmd_runs_list)
 
@@ -158,7 +164,14 @@ def cmd_summary(args) -> int:
     from dlcourse.evaluation.summary import print_summary, side_by_side
 
     config = load_config(args.config, args.overrides)
-    table = side_by_side(config)
+    from rich.console import Console
+
+    with Console(stderr=True).status("building the model in each framework..."):
+        table = side_by_side(config)
+    if not table["frameworks"]:
+        print("neither PyTorch nor TensorFlow is installed here, so only the config's own shapes and parameter "
+              "counts are shown; install one with: pip install 'dlcourse[torch]' (or 'dlcourse[tensorflow]').",
+              file=sys.stderr)
     if args.json:
         print(json.dumps(table, indent=2))
     else:

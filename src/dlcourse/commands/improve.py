@@ -46,7 +46,8 @@ def _common(p) -> None:
                    help="frameworks to run (default: both)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                    help="override a config value for every variant (repeatable)")
-    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"))
+    p.add_argument("--runs-dir", default=os.environ.get("DLCOURSE_RUNS_DIR", "runs"),
+                   help="where the experiment folder is written (default: ./runs or $DLCOURSE_RUNS_DIR)")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the folder")
 
 
