@@ -89,6 +89,60 @@ def test_import_then_load_from_cache(fake_mnist, tmp_path, capsys):
     assert "loaded   x (40, 28, 28) uint8" in capsys.readouterr().out
 
 
+def test_info_calls_a_truncated_cached_file_damaged(fake_mnist, tmp_path, capsys):
+    assert main(["datasets", "import", "mnist", str(fake_mnist)]) == 0
+    cached = tmp_path / "cache" / "mnist" / "t10k-labels-idx1-ubyte.gz"
+    cached.write_bytes(cached.read_bytes()[:-4])
+    capsys.readouterr()
+    main(["datasets", "info", "mnist"])
+    out = capsys.readouterr().out
+    assert "damaged t10k-labels-idx1-ubyte.gz" in out and "ok      train-images-idx3-ubyte.gz" in out
+    assert "damaged files (truncated or altered): t10k-labels-idx1-ubyte.gz" in out
+
+
+def test_idx_folder_messages_name_what_is_there(tmp_path, capsys):
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    (folder / "train-images-idx3-ubyte.gz").write_bytes(idx_gz(np.zeros((4, 28, 28))))
+    with pytest.raises(DataError, match=r"no complete pair of mnist IDX files .*found: train_images"):
+        load_dataset("mnist", {"path": str(folder)})
+    (folder / "train-images-idx3-ubyte.gz").unlink()
+    (folder / "t10k-images-idx3-ubyte.gz").write_bytes(idx_gz(np.zeros((12, 28, 28))))
+    (folder / "t10k-labels-idx1-ubyte.gz").write_bytes(idx_gz(np.arange(12) % 10))
+    ds = load_dataset("mnist", {"path": str(folder)})
+    assert len(ds.x) == 12
+    assert "holds only the mnist test pair (t10k-*)" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_import_then_train_mnist_mlp_with_no_other_option(tmp_path, monkeypatch, cli):
+    rng = np.random.default_rng(1)
+    usb, files = tmp_path / "usb", []
+    usb.mkdir()
+    for name, arr in {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (200, 28, 28)),
+                      "train-labels-idx1-ubyte.gz": np.arange(200) % 10,
+                      "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (50, 28, 28)),
+                      "t10k-labels-idx1-ubyte.gz": np.arange(50) % 10}.items():
+        (usb / name).write_bytes(idx_gz(arr))
+        files.append(RemoteFile(name, sha256=hashlib.sha256((usb / name).read_bytes()).hexdigest()))
+    monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", tuple(files), ()))
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    assert main(["datasets", "import", "mnist", str(usb)]) == 0      # checked against the pins made above
+    env = {"DLCOURSE_DATA_DIR": str(tmp_path / "cache")}
+    done = cli("train", "mnist_mlp", "-f", "torch", "-q", "--set", "training.epochs=1",
+               "--runs-dir", str(tmp_path / "runs"), env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (run,) = (tmp_path / "runs").iterdir()
+    import json
+
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["epochs"] == 1
+    assert "test pair" not in done.stderr                   # both pairs were imported: the real training split
+    cached = load_dataset("mnist")                          # what the run read: the imported files
+    assert cached.x.shape == (200, 28, 28) and cached.test[0].shape == (50, 28, 28)
+    assert not (tmp_path / "data").exists()
+
+
 def test_import_refuses_a_corrupt_copy(fake_mnist, tmp_path, capsys):
     bad = fake_mnist / "train-labels-idx1-ubyte.gz"
     bad.write_bytes(bad.read_bytes()[:-3])

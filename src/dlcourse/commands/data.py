@@ -155,8 +155,13 @@ def _cmd_info(args) -> int:
     if info.name in remote.REMOTE:
         folder = remote.dataset_folder(info.name, args.data_dir)
         print(f"  cache    {folder}")
-        for spec, present in zip(remote.REMOTE[info.name].files, remote.status(info.name, args.data_dir).values()):
-            print(f"    {'ok     ' if present else 'missing'} {spec.name}  ({spec.pinned()})")
+        checked = remote.verify(info.name, args.data_dir)
+        for spec in remote.REMOTE[info.name].files:
+            print(f"    {checked[spec.name]:<7} {spec.name}  ({spec.pinned()})")
+        damaged = [n for n, state in checked.items() if state == "damaged"]
+        if damaged:
+            print(f"  damaged files (truncated or altered): {', '.join(damaged)}; run 'dlcourse datasets download "
+                  f"{info.name}' or 'dlcourse datasets import {info.name} DIR' to replace them")
         if not any(remote.status(info.name, args.data_dir).values()) and not _parse_options(args):
             print(f"  not downloaded: run 'dlcourse datasets download {info.name}'")
             return 0

@@ -108,6 +108,17 @@ def status(name: str, root: str | Path | None = None) -> dict[str, bool]:
     return {spec.name: (folder / spec.name).is_file() for spec in remote(name).files}
 
 
+def verify(name: str, root: str | Path | None = None) -> dict[str, str]:
+    """Each file of ``name`` in the cache: ``"ok"`` (matches its pinned checksum), ``"damaged"`` (present but
+    truncated or altered) or ``"missing"``. Reads every present file (a few seconds for CIFAR-10)."""
+    from dlcourse.data.download import matches
+
+    folder = dataset_folder(name, root)
+    return {spec.name: ("missing" if not (folder / spec.name).is_file()
+                        else "ok" if matches(spec, folder / spec.name) else "damaged")
+            for spec in remote(name).files}
+
+
 def _not_cached(name: str, folder: Path) -> DataError:
     return DataError(f"dataset '{name}' is not in the cache folder '{folder}'.",
                      f"Run 'dlcourse datasets download {name}' (or, offline, 'dlcourse datasets import {name} DIR'), "
@@ -129,10 +140,18 @@ def load_idx_dataset(name: str, classes: list[str], description: str, path: str 
     train = "train_images" in arrays and "train_labels" in arrays
     test = "test_images" in arrays and "test_labels" in arrays
     if not (train or test):
-        if not path:
+        if not path and not arrays:
             raise _not_cached(name, folder)
-        raise DataError(f"no {name} IDX files in '{folder}'; expected train-images-idx3-ubyte(.gz) and "
-                        "train-labels-idx1-ubyte(.gz), and/or the t10k-* pair.")
+        found = ", ".join(sorted(arrays)) if arrays else "none"
+        raise DataError(f"'{folder}' holds no complete pair of {name} IDX files (images with their labels; found: "
+                        f"{found}); expected train-images-idx3-ubyte(.gz) with train-labels-idx1-ubyte(.gz), "
+                        "and/or the t10k-images / t10k-labels pair.")
+    if not train:
+        import sys
+
+        print(f"note: '{folder}' holds only the {name} test pair (t10k-*): training, validation and test splits are "
+              f"all cut from its {len(arrays['test_labels'])} images, not from the 60 000 training images.",
+              file=sys.stderr)
     for key in ("train_labels", "test_labels"):
         if key in arrays and not np.issubdtype(arrays[key].dtype, np.integer):
             raise DataError(f"dataset '{name}': classification labels must be integers, got {arrays[key].dtype}.")
