@@ -144,3 +144,17 @@ def test_every_argument_of_every_command_has_help_text():
         return out
 
     assert undocumented(build_parser(), "dlcourse") == []
+
+
+def test_config_copy_writes_a_shipped_config_to_edit_and_never_overwrites(tmp_path, capsys):
+    from dlcourse.config import builtin_config_dir, load_config
+
+    target = tmp_path / "mine.yaml"
+    assert main(["config", "copy", "digits_mlp", str(target)]) == 0
+    assert target.read_text(encoding="utf-8") == (builtin_config_dir() / "digits_mlp.yaml").read_text(encoding="utf-8")
+    assert load_config(str(target)).name == "digits-mlp"
+    assert main(["config", "copy", "digits_mlp", str(target)]) == 2
+    assert "does not overwrite" in capsys.readouterr().err
+    assert main(["config", "show", "digits_mpl"]) == 2
+    assert "Did you mean 'digits_mlp'" in capsys.readouterr().err
+    assert main(["config", "list"]) == 0 and "linear_regression" in capsys.readouterr().out

@@ -9,6 +9,7 @@ function without a row, fails.
 
 from __future__ import annotations
 
+import argparse
 import gzip
 import json
 import os
@@ -744,3 +745,86 @@ def test_the_pattern_reader():
     assert pattern("file '<path>' has <n> rows.").fullmatch("file 'a.csv' has 3 rows.")
     assert not pattern("file '<path>' has <n> rows.").fullmatch("file 'a.csv' has 3 rowsX")
     assert parse_rows("| `a` | c | `m <x>.` | f |\n| id | x | y | z |\n")[0]["message"] == "m <x>."
+
+
+# ----------------------------------------------------------------------------- the advice works as written
+def _advice(row) -> str:
+    return f"{row['message']} {row['fix']}"
+
+
+def _commands(text: str) -> list[str]:
+    """Commands quoted in an error or its fix: 'dlcourse …' or `dlcourse …` (placeholders excluded)."""
+    spans = re.findall(r"['`](dlcourse [^'`]+)['`]", text)
+    return [s for s in spans if not s.split()[1].startswith("<")]
+
+
+def _flags(text: str) -> set[str]:
+    return set(re.findall(r"(?<![\w-])(--[a-z][\w-]*|-[a-zA-Z])\b(?![\w-])", text))
+
+
+def _keys(text: str) -> set[str]:
+    """Config keys named in advice (``training.epochs``, ``data.options.size``), not code such as ``model.state_dict()``."""
+    keys = re.findall(r"\b((?:data|model|training|optimizer|runtime)\.[a-z_][\w.]*[a-z_])(?!\w*\()", text)
+    return {k for k in keys if not k.endswith(".")}
+
+
+def test_every_command_quoted_in_an_error_or_fix_is_accepted_by_the_cli():
+    from dlcourse.cli import build_parser
+
+    seen = []
+    for row in ROWS:
+        for command in _commands(_advice(row)):
+            words = [("x.yaml" if w.isupper() or w.startswith("<") else w) for w in command.split()[1:]]
+            try:
+                build_parser().parse_args(words)
+            except SystemExit:
+                pytest.fail(f"docs/errors.md row '{row['id']}' suggests '{command}', which the CLI refuses")
+            seen.append(command)
+    assert len(seen) >= 5                          # the check has material
+
+
+def test_every_flag_suggested_is_an_option_of_train_or_of_the_command_named_with_it():
+    from dlcourse.cli import build_parser
+
+    def options(args):
+        parser = build_parser()
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                sub = action.choices[args[0]]
+                for inner in sub._actions:
+                    if isinstance(inner, argparse._SubParsersAction) and len(args) > 1 and args[1] in inner.choices:
+                        sub = inner.choices[args[1]]
+                return {o for a in sub._actions for o in a.option_strings}
+        return set()
+
+    train = options(["train"])
+    checked = 0
+    for row in ROWS:
+        text = _advice(row)
+        named = set().union(*[options(c.split()[1:3]) for c in _commands(text)]) if _commands(text) else set()
+        for flag in _flags(text):
+            assert flag in train | named, f"docs/errors.md row '{row['id']}' suggests {flag}, which no command it names accepts"
+            checked += 1
+    assert checked >= 5
+
+
+def test_every_config_key_suggested_exists():
+    from dlcourse.config import ExperimentConfig
+
+    def exists(key: str) -> bool:
+        model = ExperimentConfig
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            if part == "options" or part.isdigit() or part == "layers":
+                return True                        # free-form dataset options, or the list of layers
+            fields = getattr(model, "model_fields", None)
+            if not fields or part not in fields:
+                return False
+            annotation = fields[part].annotation
+            model = next((a for a in getattr(annotation, "__args__", (annotation,)) if hasattr(a, "model_fields")),
+                         annotation)
+        return True
+
+    keys = {k for row in ROWS for k in _keys(_advice(row))}
+    assert len(keys) >= 4
+    assert [k for k in sorted(keys) if not exists(k)] == []

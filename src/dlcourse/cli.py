@@ -23,6 +23,7 @@ EXTENSIONS = (
     "dlcourse.commands.improve",
     "dlcourse.commands.weights",
     "dlcourse.commands.lr_find",
+    "dlcourse.commands.configs",
 )
 
 
