@@ -119,13 +119,12 @@ plt.show()
 #    qui reçoit les coordonnées brutes et **apprend lui-même** sa représentation.
 
 # %%
-iterations = 300 if FAST else 2000
 modeles = {
     "linéaire": make_pipeline(StandardScaler(), LogisticRegression()),
     "linéaire + caractéristiques\nfaites à la main (degré 3)": make_pipeline(
         PolynomialFeatures(degree=3), StandardScaler(), LogisticRegression(max_iter=1000)),
     "réseau de neurones\n(2 couches cachées de 32)": make_pipeline(
-        StandardScaler(), MLPClassifier(hidden_layer_sizes=(32, 32), max_iter=iterations, random_state=0)),
+        StandardScaler(), MLPClassifier(hidden_layer_sizes=(32, 32), max_iter=2000, random_state=0)),
 }
 scores = {}
 for nom, modele in modeles.items():
@@ -147,7 +146,7 @@ for ax, (nom, modele) in zip(axes, modeles.items()):
     ax.contourf(x1, x2, proba, levels=20, cmap="coolwarm", alpha=0.7)
     ax.contour(x1, x2, proba, levels=[0.5], colors="k", linewidths=1.5)
     ax.scatter(X_test[:, 0], X_test[:, 1], c=y_test, cmap="coolwarm", s=10, edgecolor="k", linewidth=0.2)
-    ax.set_title(f"{nom}\nexactitude test {scores[nom]:.2f}")
+    ax.set_title(f"{nom}\nexactitude test {scores[nom]:.2f}".replace(".", ","))
 fig.suptitle("Frontières de décision sur make_moons (points : jeu de test)")
 fig.tight_layout()
 plt.show()
@@ -156,8 +155,10 @@ plt.show()
 # **Ce qu'il faut retenir.**
 #
 # - Le modèle linéaire ne peut tracer qu'une droite : il se trompe sur les pointes des lunes.
-# - Avec de bonnes caractéristiques construites à la main, un modèle linéaire fait aussi bien :
-#   c'est la force et la limite du Machine Learning classique, qui dépend de l'expertise humaine.
+# - Avec des caractéristiques construites à la main, le même modèle linéaire progresse nettement
+#   (de 0,83 à 0,91 d'exactitude ici), sans égaler le réseau : il a fallu deviner les bonnes
+#   caractéristiques. C'est la force et la limite du Machine Learning classique, qui dépend de
+#   l'expertise humaine.
 # - Le réseau de neurones trouve seul une frontière courbe à partir des données brutes. Sur des
 #   images, des sons ou des textes, où personne ne sait écrire les bonnes caractéristiques, c'est
 #   ce qui fait la différence.
@@ -193,7 +194,7 @@ plt.show()
 Xd = chiffres.x.reshape(len(chiffres.x), -1) / 16.0
 Xd_train, Xd_test, yd_train, yd_test = train_test_split(Xd, chiffres.y, test_size=0.3, random_state=0)
 lineaire = LogisticRegression(max_iter=500).fit(Xd_train, yd_train)
-reseau = MLPClassifier(hidden_layer_sizes=(64,), max_iter=100 if FAST else 400, random_state=0).fit(Xd_train, yd_train)
+reseau = MLPClassifier(hidden_layer_sizes=(64,), max_iter=400, random_state=0).fit(Xd_train, yd_train)
 print(f"régression logistique sur les 64 pixels : {lineaire.score(Xd_test, yd_test):.3f}")
 print(f"réseau à une couche cachée de 64       : {reseau.score(Xd_test, yd_test):.3f}")
 
@@ -228,7 +229,7 @@ print(f"réseau à une couche cachée de 64       : {reseau.score(Xd_test, yd_te
 #
 # ## Quiz
 #
-# Cinq questions pour vérifier ce qui est acquis (dans un terminal : `dlcourse quiz 1`).
+# Dix questions pour vérifier ce qui est acquis (dans un terminal : `dlcourse quiz 1`).
 
 # %%
 from dlcourse.lessons.quiz import load_quiz

@@ -97,16 +97,16 @@ if resultat.returncode != 0:
 # %% [markdown]
 # ### Les deux frameworks dans le même programme
 #
-# Ce notebook (comme le chapitre 4) utilise les deux frameworks dans un même processus. **On importe
-# `torch` et `torch._dynamo` avant `tensorflow`** : avec ces versions, charger TensorFlow d'abord puis
-# créer un optimiseur PyTorch fait planter le processus (erreur de segmentation), parce que les
-# bibliothèques natives que chargent les deux frameworks entrent en conflit dans l'ordre inverse.
+# Ce notebook (comme le chapitre 4) utilise les deux frameworks dans un même processus, dans
+# n'importe quel ordre. Un piège connu sous Linux : le paquet `triton`, installé avec PyTorch, ne sert
+# qu'à `torch.compile` sur un GPU NVIDIA, mais sa bibliothèque native, chargée après celle de
+# TensorFlow, fait planter le processus (erreur de segmentation) au premier pas d'un optimiseur
+# PyTorch. `dlcourse doctor` le détecte et affiche la commande qui le retire sur une machine sans GPU.
 
 # %%
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # moins de messages de TensorFlow au démarrage
 
 import torch
-import torch._dynamo  # noqa: F401  (avant TensorFlow, voir ci-dessus)
 import tensorflow as tf
 import keras
 
@@ -220,7 +220,8 @@ plt.show()
 # - Un environnement virtuel par projet ; `pip install tensorflow` et `pip install torch` pour le CPU,
 #   avec les variantes CUDA (`tensorflow[and-cuda]`, index CUDA de PyTorch) et Apple (`tensorflow-metal`, `mps`).
 # - `dlcourse doctor` vérifie tout et dit comment corriger.
-# - Dans un même processus, `torch` (et `torch._dynamo`) s'importe avant `tensorflow`.
+# - Les deux frameworks cohabitent dans un même processus ; sur une machine sans GPU NVIDIA, retirez
+#   `triton` comme l'indique `dlcourse doctor`.
 # - Jupyter pour les leçons, TensorBoard pour suivre un entraînement, scikit-learn et matplotlib
 #   pour les données, les métriques et les figures.
 #

@@ -108,10 +108,15 @@ try:
     x + tf.constant([0.5, 0.5, 0.5])
 except tf.errors.InvalidArgumentError as erreur:
     print("int32 + float32 refusé :", str(erreur).splitlines()[0][:90])
+print("x * 2 :", (x * 2).dtype.name, "| x / 2 :", (x / 2).dtype.name)  # int32, puis float64 !
 
 # %% [markdown]
-# TensorFlow ne convertit jamais les types implicitement, contrairement à NumPy : `tf.cast` est
-# obligatoire. Les images sont souvent stockées en `uint8` (0 à 255) et converties en `float32` dans [0, 1].
+# Entre deux tenseurs, TensorFlow ne convertit pas les types, contrairement à NumPy : `int32 + float32`
+# est refusé et `tf.cast` est obligatoire. Les conversions implicites existent pourtant à la marge :
+# un scalaire Python est converti vers le dtype du tenseur (`x * 2` reste `int32`, et `x + 0.5` est
+# refusé, car 0,5 n'est pas un entier), et la division `/` d'entiers donne des flottants, en `float64`
+# (comme NumPy), pas en `float32`. Règle pratique : convertissez explicitement avec `tf.cast` dès le
+# chargement. Les images sont souvent stockées en `uint8` (0 à 255) et converties en `float32` dans [0, 1].
 #
 # **Changer de forme et indexer.**
 
@@ -156,7 +161,7 @@ print("moyennes avant :", tf.reduce_mean(donnees, axis=0).numpy().round(2),
       "| après :", tf.reduce_mean(centrees, axis=0).numpy().round(6))
 
 # %% [markdown]
-# **Variables et appareils.** Un `tf.Variable` est un tenseur modifiable : ce sont les poids des
+# **Variables et appareils.** Une `tf.Variable` est un tenseur modifiable : ce sont les poids des
 # modèles. `with tf.device(...)` place un calcul sur un appareil donné.
 
 # %%
@@ -170,36 +175,44 @@ print("GPU visibles :", tf.config.list_physical_devices("GPU"))
 # %% [markdown]
 # ### Exercice 3.1 : aplatir et centrer un lot d'images
 #
-# Écris `aplatir(images)` ((n, 28, 28) `uint8` → (n, 784) `float32` dans [0, 1]) et `centrer(x)`
-# (retire la moyenne de chaque colonne). Le fichier de départ est
-# `lessons/exercises/tf_tenseurs/starter.py` ; `dlcourse check tf_tenseurs --start` le copie dans le
-# dossier courant, `dlcourse check tf_tenseurs` vérifie ta solution et répond en français.
+# Écrivez `aplatir(images)` ((n, 28, 28) `uint8` → (n, 784) `float32` dans [0, 1]) et `centrer(x)`
+# (retire la moyenne de chaque colonne). `dlcourse check tf_tenseurs --start` écrit le fichier de
+# départ dans le dossier courant ; `dlcourse check tf_tenseurs` vérifie votre solution et répond en
+# français (et `--seed N` rejoue exactement les mêmes entrées aléatoires).
 
-# %% tags=["starter"]
+# %% tags=["exercise=tf_tenseurs"]
+import tensorflow as tf
+
+
 def aplatir(images):
-    """images : tf.Tensor (n, 28, 28) uint8 -> tf.Tensor (n, 784) float32 dans [0, 1]."""
-    # TODO : tf.cast, division par 255, tf.reshape
-    raise NotImplementedError
+    """Aplatit un lot d'images.
 
+    images : tf.Tensor (n, 28, 28) uint8, valeurs de 0 à 255.
+    Renvoie : tf.Tensor (n, 784) float32, valeurs dans [0, 1].
 
-def centrer(x):
-    """x : tf.Tensor (n, d) float32 -> x moins la moyenne de chaque colonne."""
-    # TODO : tf.reduce_mean sur le bon axe, puis soustraction
-    raise NotImplementedError
-
-# %% tags=["solution"]
-def aplatir(images):
-    """images : tf.Tensor (n, 28, 28) uint8 -> tf.Tensor (n, 784) float32 dans [0, 1]."""
+    Indication : convertissez en float32 (`tf.cast`), divisez par 255, puis `tf.reshape` vers (n, 784).
+    """
+    ### BEGIN SOLUTION
     pixels = tf.cast(images, tf.float32) / 255.0
     return tf.reshape(pixels, (-1, 28 * 28))
+    ### END SOLUTION
 
 
 def centrer(x):
-    """x : tf.Tensor (n, d) float32 -> x moins la moyenne de chaque colonne."""
+    """Centre chaque colonne.
+
+    x : tf.Tensor (n, d) float32.
+    Renvoie : tf.Tensor (n, d) float32, x moins la moyenne de sa colonne.
+
+    Indication : la moyenne de chaque colonne (`tf.reduce_mean`, sur quel axe ?), puis une
+    soustraction (le broadcasting aligne les formes par la droite).
+    """
+    ### BEGIN SOLUTION
     moyennes = tf.reduce_mean(x, axis=0)  # (d,) : diffusé sur les n lignes
     return x - moyennes
+    ### END SOLUTION
 
-
+# %%
 lot_images = tf.cast(tf.random.uniform((5, 28, 28), maxval=256, dtype=tf.int32), tf.uint8)
 print(aplatir(lot_images).shape, float(tf.reduce_max(aplatir(lot_images))) <= 1.0)
 print(tf.reduce_mean(centrer(donnees), axis=0).numpy().round(6))
@@ -267,38 +280,48 @@ plt.show()
 # %% [markdown]
 # ### Exercice 3.2 : un gradient avec `GradientTape`
 #
-# Écris `derivee(x)` (la dérivée de $x^3 + 2x$ en chaque point d'un `tf.constant`) et
+# Écrivez `derivee(x)` (la dérivée de $x^3 + 2x$ en chaque point d'un `tf.constant`) et
 # `gradient_mse(w, b, x, y)` (les gradients de la perte quadratique moyenne d'une droite).
 # Vérification : `dlcourse check tf_gradient`.
 
-# %% tags=["starter"]
+# %% tags=["exercise=tf_gradient"]
+import tensorflow as tf
+
+
 def derivee(x):
-    """x : tf.Tensor (n,) float32 -> dy/dx de y = x**3 + 2*x, tf.Tensor (n,)."""
-    # TODO : tf.GradientTape, tape.watch, tape.gradient
-    raise NotImplementedError
+    """Dérivée de y = x³ + 2x en chaque point, calculée par `tf.GradientTape`.
 
+    x : tf.Tensor (n,) float32 (un `tf.constant`, pas une variable).
+    Renvoie : tf.Tensor (n,) float32, dy/dx.
 
-def gradient_mse(w, b, x, y):
-    """w, b : tf.Variable scalaires ; x, y : (n,) float32 -> (dL/dw, dL/db)."""
-    # TODO
-    raise NotImplementedError
-
-# %% tags=["solution"]
-def derivee(x):
-    """x : tf.Tensor (n,) float32 -> dy/dx de y = x**3 + 2*x, tf.Tensor (n,)."""
+    Indication : un `tf.constant` n'est pas suivi par la bande : `tape.watch(x)`, puis
+    `tape.gradient(y, x)`.
+    """
+    ### BEGIN SOLUTION
     with tf.GradientTape() as tape:
         tape.watch(x)  # un tf.constant n'est pas une variable : il faut le surveiller
         y = x ** 3 + 2.0 * x
     return tape.gradient(y, x)
+    ### END SOLUTION
 
 
 def gradient_mse(w, b, x, y):
-    """w, b : tf.Variable scalaires ; x, y : (n,) float32 -> (dL/dw, dL/db)."""
+    """Gradients de la perte quadratique moyenne d'une droite, calculés par `tf.GradientTape`.
+
+    w, b : tf.Variable scalaires float32 ; x, y : tf.Tensor (n,) float32.
+    Renvoie : (dL/dw, dL/db), deux tf.Tensor scalaires, pour L = moyenne((w·x + b − y)²).
+
+    Indication : calculez L dans le bloc `with tf.GradientTape() as tape:`, puis
+    `tape.gradient(L, [w, b])` (les variables sont suivies sans `watch`).
+    """
+    ### BEGIN SOLUTION
     with tf.GradientTape() as tape:
         perte = tf.reduce_mean((w * x + b - y) ** 2)
-    return tuple(tape.gradient(perte, [w, b]))
+    grad_w, grad_b = tape.gradient(perte, [w, b])
+    return grad_w, grad_b
+    ### END SOLUTION
 
-
+# %%
 print(derivee(tf.constant([0.0, 1.0, 2.0])).numpy())  # 3x² + 2 : [2, 5, 14]
 print([float(g) for g in gradient_mse(tf.Variable(0.0), tf.Variable(0.0), x_reg, y_reg)])
 
@@ -361,12 +384,17 @@ print("même nombre de paramètres dans les trois API :",
 # La sortie est faite de logits, d'où `from_logits=True` (voir `dlcourse explain-defaults`).
 
 # %%
+from sklearn.model_selection import train_test_split
+
 from dlcourse.data.embedded import digits
 
 chiffres = digits()
 x_tout = (chiffres.x / 16.0).astype("float32")  # (1797, 8, 8) dans [0, 1]
 y_tout = chiffres.y                             # (1797,) int64
-x_train, y_train, x_test, y_test = x_tout[:1400], y_tout[:1400], x_tout[1400:], y_tout[1400:]
+# Découpage mélangé et stratifié (même proportion de chaque chiffre des deux côtés) : les images
+# sont rangées par scripteur, un découpage par position testerait sur d'autres mains que celles
+# de l'entraînement et sous-estimerait le modèle.
+x_train, x_test, y_train, y_test = train_test_split(x_tout, y_tout, test_size=0.2, stratify=y_tout, random_state=0)
 
 modele = keras.Sequential([
     keras.Input(shape=(8, 8)),
@@ -404,26 +432,32 @@ print("classes prédites :", probabilites.argmax(axis=1), "| vraies :", y_test[:
 # %% [markdown]
 # ### Exercice 3.3 : un modèle avec un nombre de paramètres donné
 #
-# Construis un modèle Keras pour des images 28 × 28 qui sort 10 logits et qui a **exactement
+# Construisez un modèle Keras pour des images 28 × 28 qui sort 10 logits et qui a **exactement
 # 101 770 paramètres entraînables**. Vérification : `dlcourse check keras_parametres`.
 
-# %% tags=["starter"]
-def construire_modele():
-    """Images (28, 28) -> 10 logits, exactement 101 770 paramètres entraînables."""
-    # TODO : keras.Sequential([keras.Input(shape=(28, 28)), ...])
-    raise NotImplementedError
+# %% tags=["exercise=keras_parametres"]
+import keras
 
-# %% tags=["solution"]
+
 def construire_modele():
-    """Images (28, 28) -> 10 logits ; 784 × 128 + 128 + 128 × 10 + 10 = 101 770 paramètres."""
+    """Un modèle pour des images (28, 28) float32 qui sort 10 logits, avec exactement 101 770
+    paramètres entraînables, une couche cachée non linéaire et aucune activation en sortie.
+
+    Renvoie : un keras.Model déjà construit (il commence par `keras.Input(shape=(28, 28))`).
+
+    Indication : `keras.Sequential([keras.Input(...), keras.layers.Flatten(), keras.layers.Dense(...), ...])` ;
+    avec u unités cachées, le modèle a (784 × u + u) + (u × 10 + 10) paramètres.
+    """
+    ### BEGIN SOLUTION
     return keras.Sequential([
         keras.Input(shape=(28, 28)),
         keras.layers.Flatten(),
-        keras.layers.Dense(128, activation="relu"),
-        keras.layers.Dense(10),
+        keras.layers.Dense(128, activation="relu"),  # 784 × 128 + 128 = 100 480
+        keras.layers.Dense(10),  # des logits (128 × 10 + 10 = 1 290) : la perte utilisera from_logits=True
     ])
+    ### END SOLUTION
 
-
+# %%
 print(construire_modele().count_params())
 
 # %% [markdown]

@@ -25,10 +25,10 @@
 FAST = False
 
 # %% [markdown]
-# Ce notebook utilise les deux frameworks dans le même processus pour les comparer. **`torch` et
-# `torch._dynamo` sont importés avant `tensorflow`** : dans l'ordre inverse, la création d'un
-# optimiseur PyTorch fait planter le processus avec ces versions (conflit entre les bibliothèques
-# natives chargées par les deux frameworks).
+# Ce notebook utilise les deux frameworks dans le même processus pour les comparer. Si ce n'est
+# pas déjà fait, lancez `dlcourse doctor` : sous Linux, le paquet `triton` installé avec PyTorch (il
+# ne sert qu'à `torch.compile` sur un GPU NVIDIA) fait planter un processus qui a chargé TensorFlow
+# avant lui ; `doctor` le signale et donne la commande qui le retire sur une machine sans GPU.
 
 # %%
 import os
@@ -38,17 +38,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np
 import matplotlib.pyplot as plt
 import torch
-import torch._dynamo  # noqa: F401  (avant TensorFlow, voir ci-dessus)
 from torch import nn
 import tensorflow as tf
 import keras
 
+# Les modèles de ce chapitre sont minuscules : répartir chaque petite opération sur plusieurs fils
+# de calcul coûte alors plus cher que le calcul lui-même. Pour que la comparaison des durées soit
+# équitable, les deux frameworks reçoivent le même réglage : un seul fil chacun (à faire avant la
+# première opération TensorFlow). Pour de gros modèles, on garde les valeurs par défaut.
+torch.set_num_threads(1)
+tf.config.threading.set_intra_op_parallelism_threads(1)
+tf.config.threading.set_inter_op_parallelism_threads(1)
 torch.manual_seed(0)
 keras.utils.set_random_seed(0)
-# Les modèles de ce chapitre sont minuscules : répartir chaque petite opération sur plusieurs fils
-# coûte plus cher que le calcul lui-même (mesuré sur un CPU à 2 cœurs partagé : 5 ms par pas avec
-# 1 fil, plus de 100 ms avec 2). Pour de gros modèles, on garde la valeur par défaut.
-torch.set_num_threads(1)
 plt.rcParams["figure.dpi"] = 90
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__)
 
@@ -125,32 +127,43 @@ print("statistiques par canal :", tuple(moyenne.shape), "| moyennes après centr
 # `vers_nchw(images)` : (n, 32, 32, 3) `uint8` NumPy → (n, 3, 32, 32) `float32` dans [0, 1] ;
 # `normaliser(x)` : chaque canal de moyenne 0 et d'écart-type 1. Vérification : `dlcourse check torch_tenseurs`.
 
-# %% tags=["starter"]
+# %% tags=["exercise=torch_tenseurs"]
+import numpy as np
+import torch
+
+
 def vers_nchw(images):
-    """images : np.ndarray (n, 32, 32, 3) uint8 -> torch.Tensor (n, 3, 32, 32) float32 dans [0, 1]."""
-    # TODO : torch.from_numpy, .float(), / 255, puis réordonner les axes
-    raise NotImplementedError
+    """Passe d'un lot d'images NHWC (NumPy) à un tenseur NCHW.
 
+    images : np.ndarray (n, 32, 32, 3) uint8, valeurs de 0 à 255.
+    Renvoie : torch.Tensor (n, 3, 32, 32) float32, valeurs dans [0, 1].
 
-def normaliser(x):
-    """x : torch.Tensor (n, c, h, w) float32 -> chaque canal de moyenne 0 et d'écart-type 1."""
-    # TODO : mean et std sur les bonnes dimensions, keepdim=True
-    raise NotImplementedError
-
-# %% tags=["solution"]
-def vers_nchw(images):
-    """images : np.ndarray (n, 32, 32, 3) uint8 -> torch.Tensor (n, 3, 32, 32) float32 dans [0, 1]."""
+    Indication : `torch.from_numpy`, conversion en float32, division par 255, puis réordonner
+    les axes (`permute`).
+    """
+    ### BEGIN SOLUTION
     x = torch.from_numpy(np.asarray(images)).float() / 255.0
     return x.permute(0, 3, 1, 2).contiguous()
+    ### END SOLUTION
 
 
 def normaliser(x):
-    """x : torch.Tensor (n, c, h, w) float32 -> chaque canal de moyenne 0 et d'écart-type 1."""
+    """Standardise chaque canal avec les statistiques du lot entier.
+
+    x : torch.Tensor (n, c, h, w) float32.
+    Renvoie : torch.Tensor (n, c, h, w) float32 dont chaque canal (sur toutes les images du lot)
+    a une moyenne 0 et un écart-type 1.
+
+    Indication : une moyenne et un écart-type par canal, donc sur les dimensions (0, 2, 3), avec
+    `keepdim=True` pour une forme (1, c, 1, 1) qui se diffuse ; puis (x − m) / s.
+    """
+    ### BEGIN SOLUTION
     moyenne = x.mean(dim=(0, 2, 3), keepdim=True)  # (1, c, 1, 1)
     ecart = x.std(dim=(0, 2, 3), keepdim=True)
     return (x - moyenne) / ecart
+    ### END SOLUTION
 
-
+# %%
 normalisees = normaliser(vers_nchw(images_nhwc))
 print(tuple(normalisees.shape), normalisees.mean(dim=(0, 2, 3)).abs().max().item() < 1e-5)
 
@@ -199,33 +212,45 @@ w.grad = None  # remise à zéro ; c'est le rôle de optimizer.zero_grad()
 # Les mêmes fonctions qu'à l'exercice 3.2, en PyTorch : `derivee(x)` et `gradient_mse(w, b, x, y)`
 # (appelée deux fois, elle doit donner deux fois le même résultat). Vérification : `dlcourse check torch_autograd`.
 
-# %% tags=["starter"]
+# %% tags=["exercise=torch_autograd"]
+import torch
+
+
 def derivee(x):
-    """x : torch.Tensor (n,) float32 -> dy/dx de y = x**3 + 2*x, torch.Tensor (n,)."""
-    # TODO : requires_grad, backward sur un scalaire, .grad
-    raise NotImplementedError
+    """Dérivée de y = x³ + 2x en chaque point, calculée par autograd.
 
+    x : torch.Tensor (n,) float32, créé sans `requires_grad`.
+    Renvoie : torch.Tensor (n,) float32, dy/dx.
 
-def gradient_mse(w, b, x, y):
-    """w, b : scalaires avec requires_grad=True ; x, y : (n,) -> (dL/dw, dL/db)."""
-    # TODO
-    raise NotImplementedError
-
-# %% tags=["solution"]
-def derivee(x):
-    """x : torch.Tensor (n,) float32 -> dy/dx de y = x**3 + 2*x, torch.Tensor (n,)."""
+    Indication : une copie de x qui demande le gradient (`x.detach().clone().requires_grad_()`),
+    y = …, puis `backward` sur un scalaire (`y.sum()`) et lecture de `.grad`.
+    """
+    ### BEGIN SOLUTION
     x = x.detach().clone().requires_grad_(True)
     y = x ** 3 + 2 * x
-    y.sum().backward()
+    y.sum().backward()  # backward part d'un scalaire ; d(somme)/dx_i = dy_i/dx_i
     return x.grad
+    ### END SOLUTION
 
 
 def gradient_mse(w, b, x, y):
-    """w, b : scalaires avec requires_grad=True ; x, y : (n,) -> (dL/dw, dL/db)."""
+    """Gradients de la perte quadratique moyenne d'une droite, calculés par autograd.
+
+    w, b : torch.Tensor scalaires float32 avec `requires_grad=True` ; x, y : torch.Tensor (n,) float32.
+    Renvoie : (dL/dw, dL/db), deux torch.Tensor scalaires, pour L = ((w * x + b - y) ** 2).mean().
+    La fonction peut être appelée plusieurs fois avec les mêmes w et b : chaque appel doit
+    renvoyer les gradients de cet appel seulement.
+
+    Indication : `torch.autograd.grad(L, [w, b])` n'accumule rien ; avec `backward`, pensez que
+    `.grad` s'accumule d'un appel à l'autre.
+    """
+    ### BEGIN SOLUTION
     perte = ((w * x + b - y) ** 2).mean()
-    return torch.autograd.grad(perte, [w, b])  # n'accumule rien dans w.grad
+    grad_w, grad_b = torch.autograd.grad(perte, [w, b])  # n'accumule rien dans w.grad
+    return grad_w, grad_b
+    ### END SOLUTION
 
-
+# %%
 print(derivee(torch.tensor([0.0, 1.0, 2.0])))  # 3x² + 2 : [2, 5, 14]
 
 # %% [markdown]
@@ -260,7 +285,10 @@ print("poids de la couche cachée : PyTorch", tuple(modele_torch.cachee.weight.s
 # %% [markdown]
 # Les deux modèles ont 2 410 paramètres, mais **rangés différemment** (PyTorch calcule
 # `x @ W.T + b`) et **initialisés différemment** (Keras : Glorot uniforme et biais nuls ; PyTorch :
-# Kaiming uniforme et biais aléatoires). `dlcourse explain-defaults` liste toutes ces différences.
+# `kaiming_uniform_(a=√5)` et biais aléatoires). Malgré son nom, ce réglage de PyTorch n'est pas
+# l'initialisation de He : avec `a = √5`, les poids suivent U(±1/√n_entrées), une plage √6 fois plus
+# étroite que celle de He (U(±√6/√n_entrées)) ; Glorot, pour une couche carrée, donne U(±√3/√n_entrées).
+# `dlcourse explain-defaults` liste toutes ces différences.
 #
 # ### Les données : `Dataset` et `DataLoader`
 #
@@ -268,14 +296,22 @@ print("poids de la couche cachée : PyTorch", tuple(modele_torch.cachee.weight.s
 # (le jumeau de `tf.data.Dataset.from_tensor_slices(...).shuffle(...).batch(...)`).
 
 # %%
+from sklearn.model_selection import train_test_split
 from torch.utils.data import DataLoader, TensorDataset
 
 from dlcourse.data.embedded import digits
 
 chiffres = digits()
+# Trois parts mélangées et stratifiées (les images sont rangées par scripteur) : entraînement (64 %),
+# validation (16 %) pour suivre l'apprentissage et choisir, test (20 %) regardé une seule fois à la fin.
+indices = np.arange(len(chiffres.y))
+i_reste, i_test = train_test_split(indices, test_size=0.2, stratify=chiffres.y, random_state=0)
+i_train, i_val = train_test_split(i_reste, test_size=0.2, stratify=chiffres.y[i_reste], random_state=0)
 x_tout = torch.from_numpy(chiffres.x / 16.0).float()  # (1797, 8, 8) float32
 y_tout = torch.from_numpy(chiffres.y)                  # (1797,) int64
-x_train, y_train, x_test, y_test = x_tout[:1400], y_tout[:1400], x_tout[1400:], y_tout[1400:]
+x_train, y_train = x_tout[i_train], y_tout[i_train]    # (1149, 8, 8), (1149,)
+x_val, y_val = x_tout[i_val], y_tout[i_val]            # (288, 8, 8)
+x_test, y_test = x_tout[i_test], y_tout[i_test]        # (360, 8, 8)
 chargeur = DataLoader(TensorDataset(x_train, y_train), batch_size=32, shuffle=True,
                       generator=torch.Generator().manual_seed(0))
 x_lot, y_lot = next(iter(chargeur))
@@ -302,7 +338,7 @@ def exactitude(modele, x, y):
         return (modele(x).argmax(dim=1) == y).float().mean().item()
 
 
-historique_torch = {"perte": [], "exactitude_test": []}
+historique_torch = {"perte": [], "exactitude_val": []}
 debut = time.perf_counter()
 for epoque in range(epoques):
     modele.train()
@@ -315,9 +351,10 @@ for epoque in range(epoques):
         optimiseur.step()                 # 5. mettre à jour les poids
         total += perte.item() * len(x_lot)
     historique_torch["perte"].append(total / len(x_train))
-    historique_torch["exactitude_test"].append(exactitude(modele, x_test, y_test))
+    historique_torch["exactitude_val"].append(exactitude(modele, x_val, y_val))
 duree_torch = time.perf_counter() - debut
-print(f"PyTorch : {epoques} époques en {duree_torch:.1f} s, exactitude test {historique_torch['exactitude_test'][-1]:.3f}")
+print(f"PyTorch : {epoques} époques en {duree_torch:.1f} s, exactitude de validation "
+      f"{historique_torch['exactitude_val'][-1]:.3f}")
 
 # %% [markdown]
 # Le même entraînement avec Keras, pour comparer : `compile` + `fit` font la même boucle.
@@ -326,18 +363,22 @@ print(f"PyTorch : {epoques} époques en {duree_torch:.1f} s, exactitude test {hi
 modele_keras.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2),
                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
 debut = time.perf_counter()
-histoire_keras = modele_keras.fit(x_train.numpy(), y_train.numpy(), validation_data=(x_test.numpy(), y_test.numpy()),
+histoire_keras = modele_keras.fit(x_train.numpy(), y_train.numpy(), validation_data=(x_val.numpy(), y_val.numpy()),
                                   epochs=epoques, batch_size=32, verbose=0)
 duree_keras = time.perf_counter() - debut
-print(f"Keras   : {epoques} époques en {duree_keras:.1f} s, exactitude test {histoire_keras.history['val_accuracy'][-1]:.3f}")
+print(f"Keras   : {epoques} époques en {duree_keras:.1f} s, exactitude de validation "
+      f"{histoire_keras.history['val_accuracy'][-1]:.3f}")
+# Le test, une seule fois, une fois les modèles choisis :
+_, exactitude_test_keras = modele_keras.evaluate(x_test.numpy(), y_test.numpy(), verbose=0)
+print(f"exactitude sur le test : PyTorch {exactitude(modele, x_test, y_test):.3f} | Keras {exactitude_test_keras:.3f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 axes[0].plot(historique_torch["perte"], label="PyTorch (boucle à la main)")
 axes[0].plot(histoire_keras.history["loss"], label="Keras (fit)")
 axes[0].set_title("perte d'entraînement")
-axes[1].plot(historique_torch["exactitude_test"], label="PyTorch")
+axes[1].plot(historique_torch["exactitude_val"], label="PyTorch")
 axes[1].plot(histoire_keras.history["val_accuracy"], label="Keras")
-axes[1].set_title("exactitude sur le test")
+axes[1].set_title("exactitude de validation")
 for ax in axes:
     ax.set_xlabel("époque")
     ax.legend()
@@ -347,7 +388,9 @@ plt.show()
 
 # %% [markdown]
 # Les courbes sont proches sans être identiques : initialisations, ordre des lots et détails
-# d'Adam (ε) diffèrent. Fixer ces choix dans les deux frameworks est exactement ce que fait une
+# d'Adam (ε) diffèrent. Les durées comparent aussi des choses différentes : la première époque de
+# `fit` compile sa fonction d'entraînement (`tf.function`), et sur si peu d'époques ce coût fixe
+# pèse lourd ; la boucle PyTorch s'exécute directement. Fixer ces choix dans les deux frameworks est exactement ce que fait une
 # configuration `dlcourse` (`dlcourse train digits_mlp -f torch` puis `-f tensorflow`).
 #
 # Pour enregistrer et recharger un modèle PyTorch, on sauvegarde son `state_dict` (les tenseurs de
@@ -370,19 +413,27 @@ print("même exactitude après rechargement :", exactitude(recharge, x_test, y_t
 # par époque sur tout le lot, et la liste des pertes (des `float`) en retour. Vérification :
 # `dlcourse check torch_boucle`.
 
-# %% tags=["starter"]
-def entrainer(modele, x, y, epoques=100, lr=0.1):
-    """modele : nn.Module ; x : (n, d) float32 ; y : (n, 1) float32 -> list[float] des pertes par époque."""
-    pertes = []
-    # TODO : perte, optimiseur, puis la boucle en cinq gestes
-    raise NotImplementedError
+# %% tags=["exercise=torch_boucle"]
+import torch
+from torch import nn
 
-# %% tags=["solution"]
+
 def entrainer(modele, x, y, epoques=100, lr=0.1):
-    """modele : nn.Module ; x : (n, d) float32 ; y : (n, 1) float32 -> list[float] des pertes par époque."""
+    """Entraîne `modele` sur tout le lot à chaque époque.
+
+    modele : nn.Module ; x : torch.Tensor (n, d) float32 ; y : torch.Tensor (n, 1) float32.
+    Perte : `nn.MSELoss()` ; optimiseur : `torch.optim.SGD(modele.parameters(), lr=lr)`.
+    Renvoie : list[float], la perte de chaque époque (calculée avant la mise à jour), de longueur `epoques`.
+
+    Indication : créez la perte et l'optimiseur, puis, à chaque époque, les cinq gestes :
+    remettre les gradients à zéro, prédire, calculer la perte, `backward`, `step` ; ajoutez la
+    perte à la liste sous forme de float (`.item()`).
+    """
+    ### BEGIN SOLUTION
     critere = nn.MSELoss()
     optimiseur = torch.optim.SGD(modele.parameters(), lr=lr)
     pertes = []
+    modele.train()
     for _ in range(epoques):
         optimiseur.zero_grad()
         perte = critere(modele(x), y)
@@ -390,8 +441,9 @@ def entrainer(modele, x, y, epoques=100, lr=0.1):
         optimiseur.step()
         pertes.append(perte.item())
     return pertes
+    ### END SOLUTION
 
-
+# %%
 x_droite = torch.randn(100, 1)
 droite = nn.Linear(1, 1)
 pertes_droite = entrainer(droite, x_droite, 3 * x_droite + 1, epoques=50)
