@@ -133,3 +133,16 @@ def test_fuzz_inputs_do_reach_the_validator():
         assert "training.epochs" in str(exc)
     else:
         raise AssertionError("epochs=0 was accepted")
+
+
+def test_names_with_accents_are_accepted_and_unsafe_folder_names_refused():
+    base = read_yaml(builtin_config_dir() / "digits_mlp.yaml")
+    for name in ("café", "réseau_2", "digits.v2-essai"):
+        assert validate_config({**base, "name": name}).name == name
+    for name in ("mon essai", "a/b", "..", ".cache", "x:y"):
+        try:
+            validate_config({**base, "name": name})
+        except ConfigError as exc:
+            assert "run folder's name" in str(exc) and "for example" in str(exc), exc
+        else:
+            raise AssertionError(f"name {name!r} was accepted")

@@ -173,6 +173,7 @@ def _(tmp_path):
 def _(tmp_path):
     code, message = train(tmp_path, "name: t\ntask: classification\ndata: {dataset: digits\nmodel: [\n")
     assert " line 4, column 6:" in message       # the line where the unclosed mapping is noticed
+    assert "while parsing a flow mapping that starts at line 3, column 7" in message  # and where it opens
     return code, message
 
 
@@ -186,6 +187,13 @@ def _(tmp_path):
 @provokes("config-not-mapping")
 def _(tmp_path):
     return train(tmp_path, "- name: t\n- task: classification\n")
+
+
+@provokes("config-bad-name")
+def _(tmp_path):
+    code, message = train(tmp_path, GOOD.replace("name: ", "name: mon essai/", 1))
+    assert "for example 'mon_essai_" in message
+    return code, message
 
 
 @provokes("config-unknown-key")
@@ -514,7 +522,9 @@ def _(tmp_path):
 def _(tmp_path):
     run = run_folder(tmp_path)
     (run / "metrics.json").write_text('{"test": {"accuracy": 0.8')   # cut short
-    return library(read, run)
+    code, message = library(read, run)
+    assert "unreadable file, metrics.json (" in message                # names the file to look at
+    return code, message
 
 
 @provokes("run-folder-incompatible")
@@ -567,9 +577,13 @@ def _(tmp_path):
     run.mkdir()
     (run / "model.pt").write_bytes(pickle.dumps({"1.weight": _Marker(str(marker))}))
     try:
-        return _torch_load(run)
+        code, message = _torch_load(run)
     finally:
         assert not marker.exists()
+    assert "it is a pickle with instructions the safe loader refuses: " in message, message
+    assert "weights_only" not in message and "Warning" not in message     # no advice towards unsafe, no warnings
+    assert "\n" not in message and "\x1b" not in message
+    return code, message
 
 
 @provokes("model-file-unsafe-keras", slow=True)
@@ -586,9 +600,11 @@ def _(tmp_path):
     from dlcourse.backends.tensorflow import load_model
 
     try:
-        return library(load_model, run, None, (2,))
+        code, message = library(load_model, run, None, (2,))
     finally:
         assert not marker.exists()
+    assert "safe_mode=False" not in message and "enable_unsafe" not in message   # no advice towards unsafe
+    return code, message
 
 
 # ----------------------------------------------------------------------------- pretrained weights

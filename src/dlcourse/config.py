@@ -21,6 +21,7 @@ Example (``configs/digits_mlp.yaml``)::
 from __future__ import annotations
 
 import copy
+import re
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
@@ -367,10 +368,14 @@ class RuntimeConfig(_Strict):
         return value
 
 
+_NAME = re.compile(r"[^\W][\w.-]*")
+_NAME_BAD = re.compile(r"[^\w.-]+")
+
+
 class ExperimentConfig(_Strict):
     """A whole experiment, independent of the framework that runs it."""
 
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1)
     task: Literal["classification", "regression"]
     framework: Literal[FRAMEWORKS] = "torch"  # type: ignore[valid-type]  (dlcourse.frameworks.NAMES)
     seed: int = Field(0, ge=0, strict=True)
@@ -381,6 +386,16 @@ class ExperimentConfig(_Strict):
     training: TrainingConfig = Field(default_factory=TrainingConfig)
     metrics: list[str] = Field(default_factory=list)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        # the name becomes a folder name: letters of any language, digits, '_', '.', '-'
+        if not _NAME.fullmatch(value) or value in (".", ".."):
+            suggestion = _NAME_BAD.sub("_", value).strip("._") or "my_run"
+            raise ValueError(f"it becomes the run folder's name, so it may hold only letters (accents "
+                             f"included), digits, '_', '.' and '-', got {value!r}; for example {suggestion!r}")
+        return value
 
     @model_validator(mode="after")
     def _loss_matches_task(self) -> "ExperimentConfig":
@@ -457,6 +472,10 @@ def read_yaml(path: Path) -> dict[str, Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start and mark and (start.line, start.column) != (mark.line, mark.column):
+            # the parser notices the error where it gives up; the construct it was reading starts earlier
+            problem += f", {context} that starts at line {start.line + 1}, column {start.column + 1}"
         raise ConfigError(f"config: {_q(path)}{where}: invalid YAML ({problem}).") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config: {_q(path)} must hold a mapping of keys (name, data, model, ...), got {type(data).__name__}.")

@@ -87,3 +87,21 @@ def child_failure(what: str, code: int, last_line: str, batch_size: int | None =
             name = f"signal {-code}"
         return f"{what} was stopped by {name}."
     return f"{what} failed (exit code {code}): {last_line}"
+
+
+def first_sentence(exc: BaseException, limit: int = 200) -> str:
+    """The first sentence of a library's exception, as a reason inside a dlcourse message.
+
+    Terminal colour codes and line breaks are removed, and the text stops at the end of the
+    first sentence, so that the library's own advice (which may point to an unsafe option) is
+    not repeated; an exception without text gives its type name.
+    """
+    import re
+
+    paragraphs = [p for p in re.split(r"\n\s*\n", re.sub(r"\x1b\[[0-9;]*m", "", str(exc))) if p.strip()]
+    text = " ".join(paragraphs[0].split()) if paragraphs else ""
+    if not text:
+        return type(exc).__name__
+    end = re.search(r"(?<=[.!?])\s(?=[A-Z(`])", text)
+    sentence = (text[:end.start()] if end else text).rstrip(".")
+    return sentence if len(sentence) <= limit else sentence[:limit - 1].rstrip() + "…"

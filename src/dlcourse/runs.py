@@ -182,20 +182,25 @@ def read_run(path: str | Path) -> dict[str, Any]:
                 if state in ("interrupted", "diverged", "failed") and (path / "checkpoints").is_dir()
                 else "The run probably did not finish; train it again.")
         raise RunFolderError(f"run folder '{path}' is incomplete: missing {', '.join(missing)}.", hint)
-    try:
-        with open(path / "history.csv", newline="", encoding="utf-8") as fh:
-            history = [{k: float(v) if k != "epoch" else int(v) for k, v in row.items()} for row in csv.DictReader(fh)]
-        run = {
-            "path": path,
-            "config": yaml.safe_load((path / "config.yaml").read_text(encoding="utf-8")),
-            "environment": json.loads((path / "environment.json").read_text(encoding="utf-8")),
-            "metrics": json.loads((path / "metrics.json").read_text(encoding="utf-8")),
-            "history": history,
-        }
-    except (ValueError, TypeError, csv.Error, yaml.YAMLError, OSError) as exc:
-        detail = " ".join(str(exc).split())
-        raise RunFolderError(f"run folder '{path}' has an unreadable file ({detail}).",
-                             "The run was probably damaged or edited by hand; train it again.") from None
+    def parse(name: str, reader) -> Any:
+        try:
+            return reader(path / name)
+        except (ValueError, TypeError, KeyError, csv.Error, yaml.YAMLError, OSError) as exc:
+            detail = " ".join(str(exc).split())
+            raise RunFolderError(f"run folder '{path}' has an unreadable file, {name} ({detail}).",
+                                 "The run was probably damaged or edited by hand; train it again.") from None
+
+    def history_rows(file: Path) -> list[dict[str, Any]]:
+        with open(file, newline="", encoding="utf-8") as fh:
+            return [{k: float(v) if k != "epoch" else int(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+    run = {
+        "path": path,
+        "config": parse("config.yaml", lambda f: yaml.safe_load(f.read_text(encoding="utf-8"))),
+        "environment": parse("environment.json", lambda f: json.loads(f.read_text(encoding="utf-8"))),
+        "metrics": parse("metrics.json", lambda f: json.loads(f.read_text(encoding="utf-8"))),
+        "history": parse("history.csv", history_rows),
+    }
     for name in ("config", "environment", "metrics"):
         if not isinstance(run[name], dict):
             raise RunFolderError(f"run folder '{path}': {name} file must hold a mapping, got {type(run[name]).__name__}.",

@@ -74,6 +74,8 @@ def test_torch_load_model_refuses_a_malicious_checkpoint(tmp_path):
     assert not marker.exists(), "the checkpoint's code ran"
     message = str(info.value)
     assert "model.pt" in message and "\n" not in message
+    # the reason names the object and stops there: no library advice towards weights_only=False
+    assert "(it holds the Python object " in message and "weights_only" not in message, message
 
 
 def test_a_plain_pickle_named_model_pt_is_refused_too(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import keras
 
-from dlcourse.errors import RunFolderError
+from dlcourse.errors import RunFolderError, first_sentence
 
 FILENAME = "model.keras"
 
@@ -25,6 +25,5 @@ def load_model(folder: Path, config, input_shape: tuple[int, ...]):
     try:
         return keras.saving.load_model(path, compile=False, safe_mode=True)
     except Exception as exc:  # noqa: BLE001 - any refusal or corruption is the file's fault
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise RunFolderError(f"refused to load '{path}' ({first}).",
+        raise RunFolderError(f"refused to load '{path}' ({first_sentence(exc)}).",
                              "Only .keras files made of built-in layers are loaded; code inside a file is never run.") from None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import torch
 
 from dlcourse.backends.torch.models import build
-from dlcourse.errors import RunFolderError
+from dlcourse.errors import RunFolderError, first_sentence
 
 FILENAME = "model.pt"
 
@@ -22,11 +24,24 @@ def read_state(path: Path) -> dict:
     """Read a weights file without unpickling arbitrary objects (``weights_only=True``)."""
     if not Path(path).is_file():
         raise RunFolderError(f"model file '{path}' does not exist.", "Train the run again, or pick another run folder.")
+    if Path(path).stat().st_size == 0:
+        raise RunFolderError(f"refused to load '{path}': it is not a plain PyTorch weights file (the file is empty).",
+                             "Train the run again, or pick another run folder.")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():        # the unpickler's protocol warnings: the refusal below says it all
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any refusal or corruption is the file's fault
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise RunFolderError(f"refused to load '{path}': it is not a plain PyTorch weights file ({first}).",
+        text = str(exc)
+        found = re.search(r"GLOBAL (\S+) was not an allowed global", text)
+        if found:
+            reason = f"it holds the Python object {found.group(1)}, which loading would have to import or run"
+        elif "WeightsUnpickler error:" in text:
+            detail = first_sentence(RuntimeError(text.split("WeightsUnpickler error:", 1)[1]))
+            reason = f"it is a pickle with instructions the safe loader refuses: {detail}"
+        else:
+            reason = first_sentence(exc)
+        raise RunFolderError(f"refused to load '{path}': it is not a plain PyTorch weights file ({reason}).",
                              "Only state_dict files of tensors are loaded; files that would run code are refused.") from None
 
 
