@@ -7,6 +7,8 @@ crashes and segmentation faults become French sentences, never a traceback or a 
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import textwrap
 from pathlib import Path
 
@@ -441,6 +443,11 @@ def test_cli_exit_codes_and_json(cli, tmp_path):
     good = _write(tmp_path, "bon.py", load_exercise("torch_autograd").solution_text())
     ok = cli("check", "torch_autograd", str(good), "--seed", "3")
     assert ok.returncode == 0 and "Bravo" in ok.stdout and "--seed 3" in ok.stdout
+    # the replay command is printed exactly as it can be typed: run it as written
+    replay = re.search(r"pour rejouer les mêmes : (dlcourse check .*)\)", ok.stdout).group(1)
+    assert shlex.split(replay)[:4] == ["dlcourse", "check", "torch_autograd", str(good)]
+    again = cli(*shlex.split(replay)[1:])
+    assert again.returncode == 0 and replay in again.stdout
     start = cli("check", "torch_autograd", str(tmp_path / "depart.py"), "--start")
     assert start.returncode == 0 and (tmp_path / "depart.py").is_file()
     ko = cli("check", "torch_autograd", str(tmp_path / "depart.py"), "--json")

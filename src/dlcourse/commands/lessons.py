@@ -196,7 +196,7 @@ def _cmd_check(args) -> int:
     if args.json:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
-        print(format_result(result))
+        print(format_result(result, target))
     return 0 if result.passed else 1
 
 

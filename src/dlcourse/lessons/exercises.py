@@ -280,9 +280,16 @@ def _tail(raw: bytes | None, lines: int = 8) -> str:
     return "\n".join(kept[-lines:])
 
 
-def format_result(result: Result) -> str:
-    """The French report printed by ``dlcourse check``: one line per verification, hints indented."""
+def format_result(result: Result, file: str | Path | None = None) -> str:
+    """The French report printed by ``dlcourse check``: one line per verification, hints indented.
+
+    ``file`` is the learner's file as they named it, quoted in the command that replays the check
+    (left out when it is the default ``EXERCISE.py``).
+    """
+    import shlex
+
     ex = result.exercise
+    named = "" if file is None or Path(file) == Path(f"{ex.id}.py") else f" {shlex.quote(str(file))}"
     lines = [f"Exercice « {ex.id} » : {ex.title} (chapitre {ex.chapter})"]
     for ok, message, hint in result.items:
         lines.append(f"  {'✔' if ok else '✘'} {message}")
@@ -296,7 +303,7 @@ def format_result(result: Result) -> str:
             lines.append("  Dernières lignes affichées par votre programme :")
             lines.extend(f"      | {line}" for line in result.output.splitlines())
     lines.append(f"  (entrées aléatoires tirées avec la graine {result.seed} ; pour rejouer les mêmes : "
-                 f"dlcourse check {ex.id} FICHIER --seed {result.seed})")
+                 f"dlcourse check {ex.id}{named} --seed {result.seed})")
     n_ok = sum(1 for ok, _, _ in result.items if ok)
     if result.passed:
         lines.append(f"Bravo : les {n_ok} vérifications sont réussies ({result.seconds:.1f} s).")
