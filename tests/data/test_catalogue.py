@@ -225,3 +225,44 @@ def test_preview_writes_a_png_grid(tmp_path, cli, fw):
     with Image.open(out) as img:
         assert img.format == "PNG" and img.size[0] > img.size[1] > 100
     assert [p.name for p in tmp_path.iterdir()] == ["grid.png"]
+
+
+def test_import_accepts_uncompressed_files_when_their_content_is_pinned(tmp_path, monkeypatch, capsys):
+    """``*-ubyte`` files (what many archives unpack to) are verified on their content and stored compressed."""
+    rng = np.random.default_rng(2)
+    usb, files = tmp_path / "usb", []
+    usb.mkdir()
+    for name, arr in {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (30, 28, 28)),
+                      "train-labels-idx1-ubyte.gz": np.arange(30) % 10,
+                      "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (10, 28, 28)),
+                      "t10k-labels-idx1-ubyte.gz": np.arange(10) % 10}.items():
+        raw = gzip.decompress(idx_gz(arr))
+        (usb / name.removesuffix(".gz")).write_bytes(raw)             # uncompressed, as train accepts them
+        files.append(RemoteFile(name, md5="0" * 32, gunzip_md5=hashlib.md5(raw).hexdigest()))
+    monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", tuple(files), ()))
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    bad = usb / "t10k-labels-idx1-ubyte"
+    good = bad.read_bytes()
+    bad.write_bytes(good[:-2])
+    assert main(["datasets", "import", "mnist", str(usb)]) == 2
+    assert "does not match the pinned checksum of the uncompressed t10k-labels-idx1-ubyte.gz" in capsys.readouterr().err
+    assert not (tmp_path / "cache" / "mnist" / "t10k-labels-idx1-ubyte.gz").exists()
+    bad.write_bytes(good)
+    assert main(["datasets", "import", "mnist", str(usb)]) == 0
+    assert sorted(p.name for p in (tmp_path / "cache" / "mnist").iterdir()) == sorted(f.name for f in files)
+    ds = load_dataset("mnist")
+    assert ds.x.shape == (30, 28, 28) and ds.test[0].shape == (10, 28, 28)
+    capsys.readouterr()
+    assert main(["datasets", "info", "mnist"]) == 0
+    assert capsys.readouterr().out.count("ok      ") == 4                # the stored .gz files verify
+
+
+def test_the_published_mnist_pins_cover_uncompressed_files():
+    assert all(spec.gunzip_md5 for spec in remote.REMOTE["mnist"].files)
+
+
+def test_uncompressed_files_without_a_content_pin_are_refused_with_the_reason(tmp_path, monkeypatch):
+    (tmp_path / "train-images-idx3-ubyte").write_bytes(b"\x00" * 32)
+    monkeypatch.setenv("DLCOURSE_DATA_DIR", str(tmp_path / "cache"))
+    with pytest.raises(DataError, match="cannot be verified.*Copy the publisher's .gz files"):
+        remote.import_folder("fashion_mnist", tmp_path)

@@ -330,3 +330,29 @@ def install_local(spec: RemoteFile, source: Path, folder: str | os.PathLike) -> 
     finally:
         temp.unlink(missing_ok=True)
     return final
+
+
+def install_uncompressed(spec: RemoteFile, source: Path, folder: str | os.PathLike) -> Path:
+    """Verify an uncompressed copy of ``spec`` (its content checksum, ``spec.gunzip_md5``) and store it
+    gzip-compressed as ``folder/spec.name``, atomically: what :func:`matches` accepts afterwards."""
+    import shutil
+
+    source, folder = Path(source), Path(folder)
+    md5 = hashlib.md5()
+    with open(source, "rb") as fh:
+        while chunk := fh.read(CHUNK):
+            md5.update(chunk)
+    if md5.hexdigest() != (spec.gunzip_md5 or "").lower():
+        raise DataError(f"'{source}' does not match the pinned checksum of the uncompressed {spec.name} "
+                        f"(MD5 {md5.hexdigest()}, expected {spec.gunzip_md5}); it is truncated or another file.",
+                        "Copy the file again from a trusted source.")
+    ensure_writable(folder)
+    final = folder / spec.name
+    temp = folder / f".{spec.name}.{uuid.uuid4().hex}.part"
+    try:
+        with open(source, "rb") as src, gzip.open(temp, "wb", compresslevel=6) as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+        os.replace(temp, final)
+    finally:
+        temp.unlink(missing_ok=True)
+    return final

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from dlcourse.data.dataset import Dataset
-from dlcourse.data.download import OfflineError, RemoteFile, data_dir, fetch, install_local
+from dlcourse.data.download import OfflineError, RemoteFile, data_dir, fetch, install_local, install_uncompressed
 from dlcourse.errors import DataError
 
 _IDX = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
@@ -35,7 +35,7 @@ class RemoteDataset:
 
 REMOTE: dict[str, RemoteDataset] = {
     "mnist": RemoteDataset("mnist", (
-        RemoteFile(_IDX[0], md5="f68b3c2dcbeaaa9fbdd348bbdeb94873"),
+        RemoteFile(_IDX[0], md5="f68b3c2dcbeaaa9fbdd348bbdeb94873", gunzip_md5="6bbc9ace898e44ae57da46a324031adb"),
         RemoteFile(_IDX[1], md5="d53e105ee54ea40749a09fcbcd1e9432", gunzip_md5="a25bea736e30d166cdddb491f175f624"),
         RemoteFile(_IDX[2], md5="9fb629c4189551a2d022fa330f9573f3", gunzip_md5="2646ac647ad5339dbf082846283269ea"),
         RemoteFile(_IDX[3], md5="ec29112dd5afa0611ce80d1b7f02629c", gunzip_md5="27ae3e4e09519cfbb04c329615203637"),
@@ -84,21 +84,33 @@ def download(name: str, root: str | Path | None = None, **fetch_options) -> list
 def import_folder(name: str, source: str | Path, root: str | Path | None = None) -> tuple[list[Path], list[str]]:
     """Verify and install the files of ``name`` found in ``source`` (a folder copied from a USB key).
 
+    A file may also be given uncompressed (``train-images-idx3-ubyte`` for ``train-images-idx3-ubyte.gz``)
+    when the checksum of its uncompressed content is pinned; it is verified, then stored compressed.
+
     Returns (installed paths, names of the files not found). Raises :class:`DataError` if no file is
     found, or if a file is found but does not match its checksum (nothing of that file is installed).
     """
     ds, source = remote(name), Path(source)
     if not source.is_dir():
         raise DataError(f"'{source}' is not a folder; give the folder holding the files of '{name}'.")
-    installed, missing = [], []
+    installed, missing, unverifiable = [], [], []
     for spec in ds.files:
-        path = source / spec.name
+        path, plain = source / spec.name, source / spec.name.removesuffix(".gz")
         if path.is_file():
             installed.append(install_local(spec, path, dataset_folder(name, root)))
+        elif spec.name.endswith(".gz") and plain.is_file() and spec.gunzip_md5:
+            installed.append(install_uncompressed(spec, plain, dataset_folder(name, root)))
         else:
             missing.append(spec.name)
+            if spec.name.endswith(".gz") and plain.is_file():
+                unverifiable.append(plain.name)
+    if unverifiable and not installed:
+        raise DataError(f"'{source}' holds {', '.join(unverifiable)} uncompressed, and only the checksums of the "
+                        f"compressed files of '{name}' are known, so they cannot be verified.",
+                        f"Copy the publisher's .gz files ({', '.join(s.name for s in ds.files)}) instead.")
     if not installed:
-        raise DataError(f"no file of dataset '{name}' in '{source}'; expected {', '.join(s.name for s in ds.files)}.")
+        raise DataError(f"no file of dataset '{name}' in '{source}'; expected {', '.join(s.name for s in ds.files)} "
+                        "(or, for MNIST, the same names without .gz).")
     return installed, missing
 
 
