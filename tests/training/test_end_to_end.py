@@ -138,3 +138,13 @@ def test_a_cnn_run_reloads_in_plain_pytorch(cli, runs_dir, tmp_path):
                          capture_output=True, text=True, check=True)
     plain = np.array(json.loads(out.stdout.strip().splitlines()[-1]), np.float32)
     np.testing.assert_allclose(plain, load_run(run).predict_scaled(x), rtol=0, atol=1e-5)
+
+
+def test_keras_only_runtime_settings_are_announced_as_ignored_with_pytorch(cli, runs_dir):
+    done = cli("train", "digits_mlp", "-f", "torch", "-q", "--runs-dir", str(runs_dir), "--set", "training.epochs=1",
+               "--set", "runtime.jit_compile=true", "--set", "runtime.steps_per_execution=4")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "note: runtime.steps_per_execution is a Keras setting" in done.stderr
+    assert "note: runtime.jit_compile is a Keras setting" in done.stderr
+    plain = cli("train", "digits_mlp", "-f", "torch", "-q", "--runs-dir", str(runs_dir), "--set", "training.epochs=1")
+    assert plain.returncode == 0 and "note:" not in plain.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +234,8 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         if not resume:
             run.write_config(config.to_dict())
             settings["execution"] = backend.execution_settings(config, splits.x_train.shape)
+            for note in settings["execution"].get("ignored", []) if rank == 0 else []:
+                print(f"note: {note}.", file=sys.stderr)
             run.write_environment(framework, settings, {"backend": backend.versions(), "splits": splits.sizes()})
             run.write_json("preprocessing.json", {"scaler": scaler.to_dict(), **splits.info})
             if prepared.backbone:

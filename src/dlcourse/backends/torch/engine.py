@@ -28,12 +28,22 @@ def execution_settings(config, train_shape: tuple[int, ...]) -> dict:
 
     ``steps_per_call``: one; a call is one Python step, nothing is gained by grouping them.
     ``optimizer_kernel``: fused (SGD, Adam) or multi-tensor ``foreach`` (RMSprop) with ``fast_path``.
+    ``ignored``: the Keras-only settings the config sets explicitly, each with the reason (printed by
+    the runner, so that a setting never has no effect silently).
     """
-    fast = config.runtime.fast_path
+    rt = config.runtime
+    fast = rt.fast_path
     kernel = ("fused" if config.optimizer.name in ("sgd", "adam") else "foreach") if fast else "default"
-    calls = config.runtime.steps_per_execution
-    return {"loop": "dlcourse epoch loop, explicit PyTorch steps", "steps_per_call": 1 if calls == "auto" else int(calls),
-            "data": "tensors in memory, batches by index", "optimizer_kernel": kernel, "eval_batch_size": 4096}
+    ignored = []
+    if rt.steps_per_execution != "auto":
+        ignored.append("runtime.steps_per_execution is a Keras setting (mini-batches per compiled call); PyTorch "
+                       "runs each mini-batch as its own Python step, so it has no effect here")
+    if rt.jit_compile != "auto":
+        ignored.append("runtime.jit_compile is a Keras setting (XLA); dlcourse does not call torch.compile, so it "
+                       "has no effect here")
+    return {"loop": "dlcourse epoch loop, explicit PyTorch steps", "steps_per_call": 1,
+            "data": "tensors in memory, batches by index", "optimizer_kernel": kernel, "eval_batch_size": 4096,
+            "ignored": ignored}
 
 
 class Engine:
