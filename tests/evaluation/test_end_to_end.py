@@ -94,3 +94,21 @@ def test_run_report_renders_in_chromium(cli, runs_dir, tmp_path):
     run = _train(cli, "torch", runs_dir, "linear_regression", epochs=2)
     assert cli("report", str(run)).returncode == 0
     _screenshot_not_blank(run / "report.html", tmp_path / "run.png")
+
+
+def test_report_labels_each_metric_with_its_split_after_evaluate_on_val(cli, runs_dir):
+    run = _train(cli, "torch", runs_dir, "digits_mlp", epochs=1)
+    assert cli("evaluate", str(run), "--data", "val").returncode == 0
+    assert cli("report", str(run)).returncode == 0
+    md = (run / "report.md").read_text(encoding="utf-8")
+    sections = {block.split("\n", 1)[0]: block for block in md.split("\n## ")[1:]}
+    test = sections["Test metrics (at the end of training)"]
+    (val_title,) = [t for t in sections if t.startswith("Evaluation on the val split")]
+    val = sections[val_title]
+    assert "| accuracy |" in test and "| accuracy |" in val
+    assert "log loss" not in test and "ROC-AUC" not in test                   # validation numbers never mixed in
+    assert "log loss" in val and "ROC-AUC" in val and "(180 samples)" in val_title
+    assert "Per class, on the val split of 'digits'" in sections
+    assert "![Confusion matrix (val split of 'digits')]" in md and "(test split)" not in md
+    env = sections["Environment"]
+    assert "| deterministic | true |" in env and "{" not in env                # no raw dict, no 1 for true

@@ -32,10 +32,10 @@ figcaption{font-size:.85em;color:#555}.muted{color:#666;font-size:.9em}.grid{dis
 
 PLOT_TITLES = {
     "learning_curves": "Learning curves (train dashed, validation solid)",
-    "confusion_matrix": "Confusion matrix (test split)",
-    "worst_misclassified": "Most confident mistakes",
-    "predicted_vs_true": "Predicted vs true (test split)",
-    "residuals": "Residuals (test split)",
+    "confusion_matrix": "Confusion matrix ({data})",
+    "worst_misclassified": "Most confident mistakes ({data})",
+    "predicted_vs_true": "Predicted vs true ({data})",
+    "residuals": "Residuals ({data})",
 }
 
 
@@ -76,6 +76,21 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+def _flat(settings: dict, prefix: str = "") -> list[list]:
+    """Nested settings as ``[dotted key, readable value]`` rows (``true``/``false``, lists joined)."""
+    rows = []
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            rows += _flat(value, f"{prefix}{key}.")
+        elif isinstance(value, bool):
+            rows.append([prefix + key, "true" if value else "false"])
+        elif isinstance(value, (list, tuple)):
+            rows.append([prefix + key, "; ".join(map(str, value)) or "none"])
+        else:
+            rows.append([prefix + key, value])
+    return rows
+
+
 # ----------------------------------------------------------------------------- sections of one run
 def _run_sections(path: Path, run: dict, evaluation: dict | None, level: int = 2,
                   md_dir: Path | None = None) -> tuple[list[str], list[str]]:
@@ -90,22 +105,29 @@ def _run_sections(path: Path, run: dict, evaluation: dict | None, level: int = 2
              ["training seconds", metrics.get("train_seconds")]]
     if "linear" in metrics:
         rows += [[f"learned {k}", v] for k, v in metrics["linear"].items()]
+    html_parts.append(f"<{h}>Test metrics (at the end of training)</{h}>" + _table(["metric", "value"], rows))
+    md += [f"{'#' * level} Test metrics (at the end of training)", "", _md_table(["metric", "value"], rows), ""]
+    where = evaluation.get("data", "the evaluated data") if evaluation else None
     if evaluation:
+        # every number below was computed on ``where`` only (dlcourse evaluate --data ...): its own section
+        ev = [[k.replace("_", " "), v] for k, v in evaluation.get("summary", {}).items()]
         if evaluation.get("roc_auc") is not None:
-            rows.append(["ROC-AUC (one-vs-rest, macro)", evaluation["roc_auc"]])
-        rows += [[f"{k.replace('_', '-')} accuracy", v] for k, v in evaluation.get("top_k_accuracy", {}).items()]
-        if "log_loss" in evaluation.get("summary", {}):
-            rows.append(["log loss", evaluation["summary"]["log_loss"]])
-        rows += [[f"residual {k}", v] for k, v in evaluation.get("residuals", {}).items()]
-    html_parts.append(f"<{h}>Test metrics</{h}>" + _table(["metric", "value"], rows))
-    md += [f"{'#' * level} Test metrics", "", _md_table(["metric", "value"], rows), ""]
+            ev.append(["ROC-AUC (one-vs-rest, macro)", evaluation["roc_auc"]])
+        ev += [[f"{k.replace('_', '-')} accuracy", v] for k, v in evaluation.get("top_k_accuracy", {}).items()]
+        ev += [[f"residual {k}", v] for k, v in evaluation.get("residuals", {}).items()]
+        title = f"Evaluation on the {where} ({evaluation.get('n')} samples)"
+        html_parts.append(f"<{h}>{_e(title)}</{h}>" + _table(["metric", "value"], ev))
+        md += [f"{'#' * level} {title}", "", _md_table(["metric", "value"], ev), ""]
     if evaluation and evaluation.get("per_class"):
         pc = [[r["class"], r["precision"], r["recall"], r["f1"], r["support"]] for r in evaluation["per_class"]]
-        html_parts.append(f"<{h}>Per class</{h}>" + _table(["class", "precision", "recall", "F1", "support"], pc))
-        md += [f"{'#' * level} Per class", "", _md_table(["class", "precision", "recall", "F1", "support"], pc), ""]
+        title = f"Per class, on the {where}"
+        html_parts.append(f"<{h}>{_e(title)}</{h}>" + _table(["class", "precision", "recall", "F1", "support"], pc))
+        md += [f"{'#' * level} {title}", "", _md_table(["class", "precision", "recall", "F1", "support"], pc), ""]
     figures = []
     for name, caption in PLOT_TITLES.items():
         png = path / "plots" / f"{name}.png"
+        if "{data}" in caption:
+            caption = caption.format(data=where or "test split")
         if png.is_file():
             figures.append(_img(png, caption))
             md += [f"![{caption}]({os.path.relpath(png, start=md_dir or path)})", ""]
@@ -118,7 +140,7 @@ def _run_sections(path: Path, run: dict, evaluation: dict | None, level: int = 2
     versions = {k: v for k, v in (env.get("versions") or {}).items() if v}
     env_rows = [["framework", env.get("framework")], ["python", env.get("python")], ["platform", env.get("platform")],
                 ["started", env.get("started")]]
-    env_rows += [[k, v] for k, v in (env.get("settings") or {}).items()]
+    env_rows += _flat(env.get("settings") or {})
     env_rows += [[k, v] for k, v in versions.items()]
     html_parts.append(f"<{h}>Environment</{h}>" + _table(["item", "value"], env_rows, numeric_from=9))
     md += [f"{'#' * level} Environment", "", _md_table(["item", "value"], env_rows), ""]
@@ -180,13 +202,15 @@ def compare_report(folder: str | Path) -> tuple[Path, Path]:
     figures: dict[str, list[str]] = {}
     for fw in fws:
         run_path = Path(data["runs"][fw]["path"])
+        where = (_evaluation(run_path, ensure=False) or {}).get("data", "test split")
         for name, caption in PLOT_TITLES.items():
+            caption = caption.format(data=where) if "{data}" in caption else caption
             png = run_path / "plots" / f"{name}.png"
             if name != "learning_curves" and png.is_file():
                 figures.setdefault(name, []).append(_img(png, f"{LABELS.get(fw, fw)}: {caption}"))
                 md += [f"![{LABELS.get(fw, fw)}: {caption}]({os.path.relpath(png, start=folder)})", ""]
     for name, imgs in figures.items():
-        body += [f"<h2>{_e(PLOT_TITLES[name])}</h2><div class='grid'>" + "".join(imgs) + "</div>"]
+        body += [f"<h2>{_e(PLOT_TITLES[name].split(' (')[0])}</h2><div class='grid'>" + "".join(imgs) + "</div>"]
     for fw in fws:
         run_path = Path(data["runs"][fw]["path"])
         try:
