@@ -135,3 +135,14 @@ def test_recipe_overrides_apply_and_unknown_recipe_is_one_sentence():
 
     with pytest.raises(UserError, match="unknown recipe 'fats'. Did you mean 'fast'?"):
         recipe_overrides("fats")
+
+
+def test_recipe_is_refused_where_it_was_not_measured():
+    """On digits, 2 epochs of batch 256 are 12 steps: far below the config's own accuracy, so refused."""
+    from dlcourse.errors import UserError
+    from dlcourse.training.recipes import check_applies
+
+    check_applies("fast", load_config("mnist_mlp", recipe_overrides("fast")))          # what it was measured on
+    for name in ("digits_mlp", "mnist_cnn", "digits_cnn"):
+        with pytest.raises(UserError, match="Train without --recipe fast"):
+            check_applies("fast", load_config(name, recipe_overrides("fast")))
