@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -158,3 +159,22 @@ def test_config_copy_writes_a_shipped_config_to_edit_and_never_overwrites(tmp_pa
     assert main(["config", "show", "digits_mpl"]) == 2
     assert "Did you mean 'digits_mlp'" in capsys.readouterr().err
     assert main(["config", "list"]) == 0 and "linear_regression" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["explain-defaults"], ["datasets", "list"], ["summary", "digits_cnn"]])
+def test_tables_fit_an_80_column_terminal_without_cutting_words(argv):
+    """COLUMNS=80 (what a terminal of that width sets): every line fits, long cells fold, none ends in '…'."""
+    done = subprocess.run([sys.executable, "-m", "dlcourse", *argv], capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "80"}, timeout=300, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= 80
+    assert "…" not in done.stdout
+
+
+def test_compare_cells_of_a_row_share_one_format():
+    from dlcourse.evaluation.compare import format_value
+
+    assert [format_value(v, "peak memory (MiB)") for v in (1203.0, 852.7)] == ["1,203.0", "852.7"]
+    assert [format_value(v, "training seconds") for v in (7.58, 12.0)] == ["7.58", "12.00"]
+    assert format_value(True, "deterministic") == "true" and format_value(1437, "parameters") == "1,437"

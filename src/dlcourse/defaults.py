@@ -40,13 +40,13 @@ def main(args) -> int:
     if args.markdown:
         print(markdown(), end="")
         return 0
-    from rich.console import Console
+    from dlcourse.console import console
     from rich.table import Table
 
     table = Table(title="Keras vs PyTorch defaults", show_lines=True)
     for col in ("item", "Keras 3", "PyTorch", "dlcourse sets"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in DIFFERENCES:
         table.add_row(*row)
-    Console().print(table)
+    console().print(table)
     return 0

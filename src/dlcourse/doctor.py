@@ -136,7 +136,9 @@ def main(args) -> int:
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    from dlcourse.console import console as make_console
+
+    console = make_console()
     with Console(stderr=True).status("checking Python, packages and each framework (import, one training step)..."):
         checks = run_checks(train=not args.skip_training)
     table = Table(title="dlcourse doctor")

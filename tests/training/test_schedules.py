@@ -146,3 +146,15 @@ def test_recipe_is_refused_where_it_was_not_measured():
     for name in ("digits_mlp", "mnist_cnn", "digits_cnn"):
         with pytest.raises(UserError, match="Train without --recipe fast"):
             check_applies("fast", load_config(name, recipe_overrides("fast")))
+
+
+def test_epoch_line_is_short_and_splits_to_fit_a_narrow_terminal():
+    from dlcourse.training.progress import epoch_line
+
+    logs = {"loss": 2.0017, "accuracy": 0.502, "f1_macro": 0.499, "precision_macro": 0.4,
+            "val_loss": 1.6464, "val_accuracy": 0.8222, "val_f1_macro": 0.8039, "lr": 0.01}
+    one = epoch_line(1, 20, logs, 0.05)
+    assert one == "epoch  1/20  loss 2.0017  acc 0.5020  f1 0.4990 | val loss 1.6464  acc 0.8222  f1 0.8039 | 0.05 s"
+    two = epoch_line(1, 20, logs, 0.05, width=80).splitlines()
+    assert len(two) == 2 and all(len(line) <= 80 for line in two) and two[1].lstrip().startswith("val loss 1.6464")
+    assert epoch_line(1, 2, {"loss": 1.0}, 0.1, width=20) == "epoch 1/2  loss 1.0000 | 0.10 s"

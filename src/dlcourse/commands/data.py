@@ -6,7 +6,6 @@ Only the standard library is imported here; each handler imports what it needs.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from dlcourse.frameworks import NAMES as FRAMEWORKS
@@ -110,7 +109,7 @@ def _where(info, data_dir) -> str:
 
 
 def _cmd_list(args) -> int:
-    from rich.console import Console
+    from dlcourse.console import console
     from rich.table import Table
 
     from dlcourse.data.catalogue import CATALOGUE
@@ -121,15 +120,8 @@ def _cmd_list(args) -> int:
     for info in CATALOGUE.values():
         table.add_row(info.name, info.task, info.shape, info.dtype, info.classes, info.size, info.licence,
                       _where(info, args.data_dir))
-    Console(width=max(150, _columns())).print(table)
+    console().print(table)
     return 0
-
-
-def _columns() -> int:
-    try:
-        return os.get_terminal_size().columns
-    except OSError:
-        return 150
 
 
 def _cmd_info(args) -> int:

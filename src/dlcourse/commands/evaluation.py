@@ -88,10 +88,10 @@ def cmd_evaluate(args) -> int:
         _export_images(args.run_dir, args.data, args.export_images, args.quiet)
     if args.quiet:
         return 0
-    from rich.console import Console
+    from dlcourse.console import console as make_console
     from rich.table import Table
 
-    console = Console(width=100)
+    console = make_console()
     console.print(f"[bold]{args.run_dir}[/] evaluated on {result['data']} ({result['n']} samples, {result['framework']})")
     t = Table(title="metrics (scikit-learn)")
     t.add_column("metric")
@@ -216,21 +216,21 @@ def cmd_runs_list(args) -> int:
     if not runs:
         print(f"no runs in {args.runs_dir}")
         return 0
-    from rich.console import Console
+    from dlcourse.console import console as make_console
     from rich.table import Table
 
     from rich.markup import escape
 
     t = Table(title=f"runs in {args.runs_dir}")
     for col in ("date", "name", "framework", "state", "metric", "epochs", "seconds", "folder"):
-        t.add_column(col, justify="right" if col in ("metric", "epochs", "seconds") else "left")
+        t.add_column(col, justify="right" if col in ("metric", "epochs", "seconds") else "left", overflow="fold")
     for r in runs:
         metric = f"{r['metric']} {r['value']:.4f}" if isinstance(r["value"], (int, float)) else "-"
         seconds = f"{r['seconds']:.1f}" if isinstance(r["seconds"], (int, float)) else "-"
         state = r["state"] if r["state"] == "complete" else f"[yellow]{r['state']}[/yellow]"
         t.add_row(r["date"], escape(r["name"]), r["framework"], state, metric,
                   "-" if r["epochs"] is None else str(r["epochs"]), seconds, escape(os.path.basename(r["path"])))
-    console = Console(width=160)
+    console = make_console()
     console.print(t)
     for r in runs:
         if r["resume"]:

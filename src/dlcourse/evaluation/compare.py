@@ -78,20 +78,29 @@ def comparison_rows(runs: dict[str, dict]) -> list[dict]:
     return rows
 
 
-def format_value(value) -> str:
+def format_value(value, item: str = "") -> str:
+    """One cell; the format depends on the row (``item``), never on the size of the value, so that
+    the cells of a row line up: seconds with 2 decimals, MiB with 1, counts as integers, metrics with 4."""
     if value is None:
         return "-"
-    if isinstance(value, bool) or isinstance(value, int):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if "seconds" in item and isinstance(value, (int, float)):
+        return f"{value:,.2f}"
+    if "MiB" in item and isinstance(value, (int, float)):
+        return f"{value:,.1f}"
+    if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 1000 else f"{value:,.0f}"
+        return f"{value:,.4f}"
     return str(value)
 
 
 def markdown_table(rows: list[dict], frameworks: list[str]) -> str:
     head = "| | " + " | ".join(LABELS.get(f, f) for f in frameworks) + " |"
     sep = "|---|" + "---:|" * len(frameworks)
-    body = ["| " + r["item"] + " | " + " | ".join(format_value(r.get(f)) for f in frameworks) + " |" for r in rows]
+    body = ["| " + r["item"] + " | " + " | ".join(format_value(r.get(f), r["item"]) for f in frameworks) + " |"
+            for r in rows]
     return "\n".join([head, sep, *body])
 
 
@@ -157,7 +166,7 @@ def compare(config: str, overrides: list[str] | None = None, runs_dir: str | Pat
 
 def print_comparison(folder: Path, file=None) -> None:
     """Print the table of ``folder/compare.json`` with rich."""
-    from rich.console import Console
+    from dlcourse.console import console
     from rich.table import Table
 
     data = json.loads((Path(folder) / "compare.json").read_text(encoding="utf-8"))
@@ -167,5 +176,5 @@ def print_comparison(folder: Path, file=None) -> None:
     for fw in data["frameworks"]:
         t.add_column(LABELS.get(fw, fw), justify="right")
     for row in data["rows"]:
-        t.add_row(row["item"], *[format_value(row.get(fw)) for fw in data["frameworks"]])
-    Console(file=file or sys.stdout, width=100).print(t)
+        t.add_row(row["item"], *[format_value(row.get(fw), row["item"]) for fw in data["frameworks"]])
+    console(file=file or sys.stdout).print(t)

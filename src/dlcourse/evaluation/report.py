@@ -52,14 +52,15 @@ def _img(path: Path, caption: str) -> str:
 def _table(header: list[str], rows: list[list], numeric_from: int = 1) -> str:
     head = "".join(f"<th>{_e(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(
-        f'<td class="num">{_e(format_value(c))}</td>' if j >= numeric_from else f"<td>{_e(format_value(c))}</td>"
+        f'<td class="num">{_e(format_value(c, str(row[0])))}</td>' if j >= numeric_from
+        else f"<td>{_e(format_value(c, str(row[0])))}</td>"
         for j, c in enumerate(row)) + "</tr>" for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _md_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(format_value(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(format_value(c, str(row[0])) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 

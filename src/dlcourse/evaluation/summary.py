@@ -65,28 +65,35 @@ def side_by_side(config, frameworks: tuple[str, ...] = ("tensorflow", "torch")) 
 
 def print_summary(config, table: dict, file=None) -> None:
     """Print :func:`side_by_side`'s table with rich."""
-    from rich.console import Console
     from rich.table import Table
 
+    from dlcourse.console import console
     from dlcourse.frameworks import FRAMEWORKS
 
-    t = Table(title=f"{config.name}: input (None, {', '.join(map(str, table['input_shape']))})")
-    t.add_column("layer (config)")
-    t.add_column("output shape")
-    t.add_column("params", justify="right")
-    for fw in table["frameworks"]:
-        t.add_column(f"{FRAMEWORKS[fw].short} layer")
-        t.add_column("output shape")
-        t.add_column("params", justify="right")
-    for row in table["rows"]:
-        cells = [row["spec"], row["shape"], f"{row['params']:,}"]
-        for fw in table["frameworks"]:
-            cells += [row[f"{fw}_layer"], row[f"{fw}_shape"], f"{row[f'{fw}_params']:,}"]
-        t.add_row(*cells)
-    t.add_section()
-    t.add_row("total", "", f"{table['spec_total']:,}",
-              *[c for fw in table["frameworks"] for c in ("", "", f"{table['totals'][fw]:,}")])
-    Console(file=file or sys.stdout, width=max(110, 45 * len(table["frameworks"]) + 60)).print(t)
+    out = console(file=file or sys.stdout)
+    fws = table["frameworks"]
+    # side by side needs about 45 columns per framework; narrower, one table per framework, stacked
+    groups = [fws] if out.width >= 60 + 45 * len(fws) else [[fw] for fw in fws] or [[]]
+    shape = ", ".join(map(str, table["input_shape"]))
+    for i, group in enumerate(groups):
+        t = Table(title=f"{config.name}: input (None, {shape})" + (f", {FRAMEWORKS[group[0]].short}"
+                                                                       if len(groups) > 1 else ""))
+        t.add_column("layer (config)", overflow="fold")
+        t.add_column("output shape", overflow="fold")
+        t.add_column("params", justify="right", overflow="fold")
+        for fw in group:
+            t.add_column(f"{FRAMEWORKS[fw].short} layer", overflow="fold")
+            t.add_column("output shape", overflow="fold")
+            t.add_column("params", justify="right", overflow="fold")
+        for row in table["rows"]:
+            cells = [row["spec"], row["shape"], f"{row['params']:,}"]
+            for fw in group:
+                cells += [row[f"{fw}_layer"], row[f"{fw}_shape"], f"{row[f'{fw}_params']:,}"]
+            t.add_row(*cells)
+        t.add_section()
+        t.add_row("total", "", f"{table['spec_total']:,}",
+                  *[c for fw in group for c in ("", "", f"{table['totals'][fw]:,}")])
+        out.print(t)
     print(f"{table['multiply_adds']:,} multiply-adds per sample (forward pass)", file=file)
     totals = set(table["totals"].values()) | {table["spec_total"]}
     if table["totals"]:

@@ -60,7 +60,7 @@ HEADER = ["example", "framework", "test", "slope", "intercept", "epochs", "train
 
 
 def print_table(table: list[list[str]]) -> None:
-    from rich.console import Console
+    from dlcourse.console import console as make_console
     from rich.table import Table
 
     t = Table(title="dlcourse demo: the course's examples in both frameworks")
@@ -68,7 +68,7 @@ def print_table(table: list[list[str]]) -> None:
         t.add_column(col, justify="left" if col in ("example", "framework", "test") else "right")
     for row in table:
         t.add_row(*row)
-    console = Console()
+    console = make_console()
     if not console.is_terminal:
         console.width = 110
     console.print(t)

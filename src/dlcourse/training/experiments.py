@@ -272,13 +272,13 @@ def print_table(folder: Path, file=None) -> None:
     """Print an experiment folder's tables with rich."""
     import sys
 
-    from rich.console import Console
+    from dlcourse.console import console as make_console
     from rich.table import Table
 
     from dlcourse.evaluation.compare import format_value
 
     data = json.loads((Path(folder) / "experiment.json").read_text(encoding="utf-8"))
-    console = Console(file=file or sys.stdout, width=110)
+    console = make_console(file=file or sys.stdout)
     columns = data.get("columns", COLUMNS)
     for fw, rows in data["results"].items():
         t = Table(title=f"{data['name']}: {data['kind']}, {FRAMEWORKS[fw].label} ({data['metric']})")

@@ -16,10 +16,38 @@ from typing import IO, Any
 SHOWN = ("loss", "accuracy", "f1_macro", "mae", "r2")
 
 
-def format_logs(logs: dict[str, Any]) -> str:
-    """``{'loss': 0.12, 'accuracy': 0.97, ...}`` -> ``'loss 0.1200  accuracy 0.9700'`` (main metrics only)."""
-    return "  ".join(f"{k} {v:.4f}" for k, v in logs.items()
-                     if isinstance(v, (int, float)) and k.removeprefix("val_") in SHOWN)
+# Short names on the epoch line (the full names are history.csv's columns).
+SHORT = {"accuracy": "acc", "f1_macro": "f1"}
+
+
+def format_logs(logs: dict[str, Any], prefix: str = "") -> str:
+    """``{'loss': 0.12, 'accuracy': 0.97, ...}`` -> ``'loss 0.1200  acc 0.9700'``: the main metrics whose
+    name starts with ``prefix`` (``""``: training, ``"val_"``: validation), short names."""
+    return "  ".join(f"{SHORT.get(k[len(prefix):], k[len(prefix):])} {v:.4f}" for k, v in logs.items()
+                     if isinstance(v, (int, float)) and k.startswith(prefix) and k[len(prefix):] in SHOWN
+                     and not (prefix == "" and k.startswith("val_")))
+
+
+def epoch_line(epoch: int, epochs: int, logs: dict[str, Any], seconds: float, width: int | None = None) -> str:
+    """``epoch 2/5  loss 0.31  acc 0.91 | val loss 0.35  acc 0.90 | 0.05 s``; wider than ``width``
+    (the terminal's), the validation part goes on a second, indented line."""
+    head = f"epoch {epoch:>{len(str(epochs))}}/{epochs}  {format_logs(logs)}"
+    val = format_logs(logs, "val_")
+    parts = [head] + ([f"val {val}"] if val else []) + [f"{seconds:.2f} s"]
+    line = " | ".join(parts)
+    if width is None or len(line) <= width or not val:
+        return line
+    return f"{head}\n{' ' * (len(head) - len(head.lstrip()) + 6)}val {val} | {seconds:.2f} s"
+
+
+def _width(stream) -> int | None:
+    """The width to fit: ``COLUMNS``, else the terminal's; ``None`` (one line per epoch) in a pipe."""
+    import os
+    import shutil
+
+    if os.environ.get("COLUMNS", "").isdigit():
+        return int(os.environ["COLUMNS"])
+    return shutil.get_terminal_size().columns if getattr(stream, "isatty", lambda: False)() else None
 
 
 class Reporter:
@@ -53,8 +81,7 @@ class PlainReporter(Reporter):
             print(title, file=self.stream, flush=True)
 
     def epoch_end(self, epoch: int, logs: dict[str, Any], seconds: float) -> None:
-        width = len(str(self.epochs))
-        print(f"epoch {epoch:>{width}}/{self.epochs}  {format_logs(logs)}  {seconds:.2f}s", file=self.stream, flush=True)
+        print(epoch_line(epoch, self.epochs, logs, seconds, _width(self.stream)), file=self.stream, flush=True)
 
 
 class RichReporter(PlainReporter):
@@ -93,8 +120,8 @@ class RichReporter(PlainReporter):
         self.progress.update(self.task, completed=done, loss="-" if loss is None else f"{loss:.4f}")
 
     def epoch_end(self, epoch: int, logs: dict[str, Any], seconds: float) -> None:
-        width = len(str(self.epochs))
-        self.progress.console.print(f"epoch {epoch:>{width}}/{self.epochs}  {format_logs(logs)}  {seconds:.2f}s", highlight=False)
+        self.progress.console.print(epoch_line(epoch, self.epochs, logs, seconds, self.console.width),
+                                    highlight=False, soft_wrap=True)
 
     def close(self) -> None:
         self.progress.stop()
