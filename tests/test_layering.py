@@ -2,7 +2,7 @@
 
 Layers, lowest first; a module imports only from its own layer or lower ones:
 
-    errors, frameworks  <  data  <  models  <  config  <  backends  <  evaluation, runs  <  training  <  the rest
+    errors, frameworks, console  <  data  <  models  <  config  <  backends  <  evaluation, runs  <  training  <  the rest
 
 and, across layers: data and evaluation never import a backend's own modules (only the registry,
 ``dlcourse.backends``, which returns one); backends never import each other, evaluation or training.
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "dlcourse"
-RANK = {"errors": 0, "frameworks": 0, "data": 1, "models": 2, "config": 3, "backends": 4, "evaluation": 5, "runs": 5,
+RANK = {"errors": 0, "frameworks": 0, "console": 0, "data": 1, "models": 2, "config": 3, "backends": 4, "evaluation": 5, "runs": 5,
         "training": 6}
 TOP = 7                                   # cli, commands, doctor, lessons, defaults, __init__, __main__
 BACKENDS = sorted(p.name for p in (SRC / "backends").iterdir() if (p / "__init__.py").is_file())
