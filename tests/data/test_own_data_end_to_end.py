@@ -1,74 +1,128 @@
-"""A CSV of 10 000 rows and a folder of 1 000 images train end to end, in both frameworks, from one config each."""
+"""The learner's own CSV end to end: train with missing cells imputed, then predict raw rows of the same format."""
 
 from __future__ import annotations
 
+import csv
 import json
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
-import yaml
-from PIL import Image
+
+from dlcourse.config import load_config
+from dlcourse.data.splits import prepare_splits, raw_splits
+from dlcourse.errors import DataError
 
 
-def make_csv(path, n=10_000):
-    import pandas as pd
-
-    rng = np.random.default_rng(0)
-    area = rng.uniform(20, 150, n)
-    rooms = rng.integers(1, 6, n)
-    city = rng.choice(["Paris", "Lyon", "Lille"], n)
-    bonus = np.select([city == "Paris", city == "Lyon"], [2.0, 1.0], 0.0)
-    score = 0.03 * area + 0.3 * rooms + bonus + rng.normal(0, 0.3, n)
-    label = np.where(score > np.median(score), "expensive", "cheap")
-    pd.DataFrame({"area": area.round(1), "rooms": rooms, "city": city, "label": label}).to_csv(path, index=False)
-
-
-def make_images(root, n=1_000):
-    rng = np.random.default_rng(0)
-    for k, name in enumerate(["horizontal", "vertical"]):
-        (root / name).mkdir(parents=True)
-        for i in range(n // 2):
-            img = rng.integers(0, 60, (24, 24)).astype(np.uint8)
-            pos = rng.integers(4, 20)
-            if k == 0:
-                img[pos - 2:pos + 2, 3:21] = 230
-            else:
-                img[3:21, pos - 2:pos + 2] = 230
-            Image.fromarray(img).save(root / name / f"{i:04d}.{'png' if i % 2 else 'jpg'}")
+def _table(path: Path, n: int = 240, seed: int = 0) -> pd.DataFrame:
+    """A numeric column, a text column, a target; some cells of both features left empty."""
+    rng = np.random.default_rng(seed)
+    size = rng.normal(50, 10, n)
+    colour = rng.choice(["rouge", "vert", "bleu"], n)
+    label = np.where((size > 50) ^ (colour == "bleu"), "oui", "non")
+    frame = pd.DataFrame({"taille": size.round(2), "couleur": colour, "classe": label})
+    frame.loc[rng.choice(n, 15, replace=False), "taille"] = np.nan
+    frame.loc[rng.choice(n, 12, replace=False), "couleur"] = np.nan
+    frame.to_csv(path, index=False)
+    return frame
 
 
-def config(name, data, units):
-    return {"name": name, "task": "classification", "seed": 0, "data": data,
-            "model": {"layers": [{"type": "flatten"}, {"type": "dense", "units": 32, "activation": "relu"},
-                                 {"type": "dense", "units": units}]},
-            "optimizer": {"name": "adam", "lr": 0.003}, "training": {"epochs": 4, "batch_size": 64}}
+def _config(tmp_path: Path, csv_path: Path, missing: str = "median", epochs: int = 8) -> Path:
+    path = tmp_path / "own.yaml"
+    path.write_text(f"""name: own
+task: classification
+data:
+  dataset: csv
+  options: {{path: '{csv_path}', target: classe, missing: {missing}}}
+  scaling: standard
+model:
+  layers:
+    - {{type: dense, units: 16, activation: relu}}
+    - {{type: dense, units: 2}}
+optimizer: {{name: adam, lr: 0.01}}
+training: {{epochs: {epochs}, batch_size: 32}}
+""", encoding="utf-8")
+    return path
 
 
-@pytest.mark.slow
-def test_csv_and_image_folder_train_in_both_frameworks(tmp_path, cli):
-    make_csv(tmp_path / "houses.csv")
-    make_images(tmp_path / "bars")
-    configs = {
-        "houses": config("houses", {"dataset": "csv", "scaling": "standard",
-                                    "options": {"path": str(tmp_path / "houses.csv"), "target": "label"}}, 2),
-        "bars": config("bars", {"dataset": "image_folder", "scaling": "range",
-                                "options": {"path": str(tmp_path / "bars"), "size": 16}}, 2),
-    }
-    for name, cfg in configs.items():
-        path = tmp_path / f"{name}.yaml"
-        path.write_text(yaml.safe_dump(cfg))
-        for fw in ("torch", "tensorflow"):
-            out = tmp_path / f"{name}-{fw}.json"
-            proc = cli("train", str(path), "-f", fw, "--runs-dir", str(tmp_path / "runs"), "-q",
-                       "--result-json", str(out))
-            assert proc.returncode == 0, proc.stderr[-2000:]
-            result = json.loads(out.read_text())
-            test = result["metrics"]["test"]
-            print(f"{name} {fw}: test accuracy {test['accuracy']:.4f}, "
-                  f"{result['metrics']['train_seconds']:.1f} s training")
-            assert test["accuracy"] > 0.85, (name, fw, test)
-            pre = json.loads((tmp_path / "runs" / result["path"].split("/")[-1] / "preprocessing.json").read_text())
-            kind = "csv" if name == "houses" else "image_folder"
-            assert pre["schema"]["kind"] == kind
-            sizes = json.loads((tmp_path / "runs" / result["path"].split("/")[-1] / "environment.json").read_text())
-            assert sum(sizes["splits"].values()) == (10_000 if name == "houses" else 1_000)
+def _train(cli, tmp_path: Path, config: Path, framework: str) -> Path:
+    result = tmp_path / f"result-{framework}.json"
+    done = cli("train", str(config), "-f", framework, "-q", "--runs-dir", str(tmp_path / "runs"),
+               "--result-json", str(result))
+    assert done.returncode == 0, done.stderr[-2000:]
+    return Path(json.loads(result.read_text())["path"])
+
+
+@pytest.mark.parametrize("framework", ["torch", pytest.param("tensorflow", marks=pytest.mark.slow)])
+def test_train_on_a_csv_with_missing_cells_then_predict_raw_rows_as_evaluate_does(cli, tmp_path, framework):
+    frame = _table(tmp_path / "fruits.csv")
+    run = _train(cli, tmp_path, _config(tmp_path, tmp_path / "fruits.csv"), framework)
+    imputer = json.loads((run / "preprocessing.json").read_text())["schema"]["imputer"]
+    assert imputer["strategy"] == "median" and set(imputer["numeric"]) == {"taille"}
+    assert imputer["categorical"]["couleur"] in ("rouge", "vert", "bleu")
+
+    rows = frame.iloc[:40]                                   # raw rows: empty cells, text, the target too
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    assert rows.isna().any().any()
+    evaluated = cli("evaluate", str(run), "--data", str(tmp_path / "rows.csv"))
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    with open(run / "predictions.csv", newline="", encoding="utf-8") as fh:
+        expected = [(r["predicted"], float(r["probability"])) for r in csv.DictReader(fh)]
+
+    predicted = cli("predict", str(run), str(tmp_path / "rows.csv"), "--out", str(tmp_path / "p.csv"))
+    assert predicted.returncode == 0, predicted.stderr[-2000:]
+    with open(tmp_path / "p.csv", newline="", encoding="utf-8") as fh:
+        from_cli = [(r["predicted"], float(r["probability"])) for r in csv.DictReader(fh)]
+    assert [p for p, _ in from_cli] == [p for p, _ in expected]
+    np.testing.assert_allclose([q for _, q in from_cli], [q for _, q in expected], atol=2e-6)
+
+    from dlcourse.evaluation.predict import predict_frame
+
+    from_frame = predict_frame(run, rows.drop(columns="classe"))          # a DataFrame, without the target
+    assert [r["predicted"] for r in from_frame] == [p for p, _ in expected]
+    np.testing.assert_allclose([r["probability"] for r in from_frame], [q for _, q in expected], atol=2e-6)
+
+
+def test_imputation_statistics_come_from_the_training_split_only(tmp_path):
+    frame = _table(tmp_path / "fruits.csv")
+    cfg = load_config(str(_config(tmp_path, tmp_path / "fruits.csv", missing="mean")))
+    _, parts = raw_splits(cfg.data, cfg.seed)
+    train_sizes = parts["train"][0][:, 0]
+    held_out = np.concatenate([parts["val"][0][:, 0], parts["test"][0][:, 0]])
+    # put an extreme value in one row that lands outside the training split
+    target_value = held_out[~np.isnan(held_out)][0]
+    row = int(np.flatnonzero(np.isclose(frame["taille"].to_numpy(), target_value, atol=1e-3))[0])
+    frame.loc[row, "taille"] = 1e6
+    frame.to_csv(tmp_path / "fruits.csv", index=False)
+    _, splits, _ = prepare_splits(cfg.data, cfg.seed)
+    imputer = splits.info["schema"]["imputer"]
+    assert imputer["numeric"]["taille"] == pytest.approx(float(np.nanmean(train_sizes)), rel=1e-5)
+    assert imputer["numeric"]["taille"] < 100                                  # the extreme value was not seen
+    for split in ("train", "val", "test"):
+        assert np.isfinite(getattr(splits, f"x_{split}")).all()
+
+
+def test_predict_names_a_missing_column_and_handles_unseen_categories(cli, tmp_path):
+    _table(tmp_path / "fruits.csv")
+    run = _train(cli, tmp_path, _config(tmp_path, tmp_path / "fruits.csv", epochs=1), "torch")
+    pd.DataFrame({"taille": [40.0]}).to_csv(tmp_path / "no_colour.csv", index=False)
+    done = cli("predict", str(run), str(tmp_path / "no_colour.csv"))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "missing column(s) 'couleur'" in done.stderr and "'taille', 'couleur'" in done.stderr
+    pd.DataFrame({"taille": [40.0], "couleur": ["violet"]}).to_csv(tmp_path / "violet.csv", index=False)
+    done = cli("predict", str(run), str(tmp_path / "violet.csv"))
+    assert done.returncode == 2 and "category 'violet'" in done.stderr and "most_frequent" in done.stderr
+    pd.DataFrame({"taille": [None], "couleur": [None]}).to_csv(tmp_path / "empty.csv", index=False)
+    done = cli("predict", str(run), str(tmp_path / "empty.csv"))            # imputed as in training
+    assert done.returncode == 0, done.stderr
+
+
+def test_unknown_missing_policy_and_refused_missing_cells_say_how_to_fix(tmp_path):
+    from dlcourse.data.catalogue import load_dataset
+
+    _table(tmp_path / "fruits.csv")
+    with pytest.raises(DataError, match="data.options.missing must be one of .*most_frequent, got 'average'"):
+        load_dataset("csv", {"path": str(tmp_path / "fruits.csv"), "target": "classe", "missing": "average"})
+    with pytest.raises(DataError, match="missing value at row"):
+        load_dataset("csv", {"path": str(tmp_path / "fruits.csv"), "target": "classe"})

@@ -7,6 +7,7 @@ import numpy as np
 from dlcourse.data.catalogue import load_dataset
 from dlcourse.data.dataset import Dataset, Splits, split_indices
 from dlcourse.data.preprocessing import Scaler
+from dlcourse.data.tabular import apply_imputer, fit_imputer
 from dlcourse.errors import DataError
 
 
@@ -46,13 +47,18 @@ def prepare_splits(data_cfg, seed: int) -> tuple[Dataset, Splits, Scaler]:
     """:func:`raw_splits`, with the scaler fitted on the training split only and applied to every split."""
     ds, parts = raw_splits(data_cfg, seed)
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = parts["train"], parts["val"], parts["test"]
+    schema = ds.schema
+    imputer = fit_imputer(schema, x_train)                  # a CSV's missing cells: training rows only
+    if imputer is not None:
+        schema = {**schema, "imputer": imputer}
+        x_train, x_val, x_test = (apply_imputer(schema, imputer, x) for x in (x_train, x_val, x_test))
     scaler = Scaler.fit(x_train, data_cfg.scaling, ds.value_range)
     splits = Splits(
         scaler.transform(x_train), y_train,
         scaler.transform(x_val), y_val,
         scaler.transform(x_test), y_test,
         info={"dataset": ds.name, "task": ds.task, "classes": ds.classes, "feature_shape": list(ds.feature_shape),
-              **({"schema": ds.schema} if ds.schema else {})},
+              **({"schema": schema} if schema else {})},
     )
     return ds, splits, scaler
 

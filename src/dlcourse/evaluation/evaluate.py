@@ -42,6 +42,11 @@ def load_data(info: RunInfo, data: str = "test") -> tuple[np.ndarray, np.ndarray
         cfg = info.config.data
         _, parts = raw_splits(cfg, info.config.seed)
         x, y = parts[data]
+        schema = info.preprocessing.get("schema") or {}
+        if schema.get("imputer"):                           # a CSV's missing cells, filled as in training
+            from dlcourse.data.tabular import apply_imputer
+
+            x = apply_imputer(schema, schema["imputer"], x)
         if len(x) == 0:
             raise DataError(f"--data {data}: this run has no {data} split (its fraction is 0); choose another split.")
         return np.asarray(x, np.float32), np.asarray(y), f"{data} split of '{cfg.dataset}'"
@@ -61,6 +66,8 @@ def load_data(info: RunInfo, data: str = "test") -> tuple[np.ndarray, np.ndarray
         if tuple(x.shape[1:]) != info.feature_shape:
             raise DataError(f"--data: '{path}' has x of shape {x.shape}; the model expects "
                             f"(n, {', '.join(map(str, info.feature_shape))}).")
+    elif path.suffix.lower() == ".csv" and (info.preprocessing.get("schema") or {}).get("kind") == "csv":
+        x, y = _raw_rows_with_target(path, info)            # rows in the training CSV's own format
     elif path.suffix.lower() == ".csv":
         from dlcourse.evaluation.inputs import read_csv_features
 
@@ -81,6 +88,33 @@ def load_data(info: RunInfo, data: str = "test") -> tuple[np.ndarray, np.ndarray
     else:
         y = np.asarray(y, np.float32).reshape(len(y), -1)
     return np.asarray(x, np.float32), y, str(path)
+
+
+def _raw_rows_with_target(path: Path, info: RunInfo) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of a CSV in the training file's format, target column included -> ``(x (n, d), y)``."""
+    from dlcourse.data.tabular import _read, encode_frame
+
+    schema = info.preprocessing["schema"]
+    frame = _read(path, schema.get("sep", ","))
+    frame.columns = [str(c).strip() for c in frame.columns]
+    target = schema["target"]
+    if target not in frame.columns:
+        raise DataError(f"--data: '{path}' has no column '{target}' (the target the run was trained on).",
+                        "Add it, or use dlcourse predict for rows without a target.")
+    if frame[target].isna().any():
+        row = int(np.flatnonzero(frame[target].isna().to_numpy())[0])
+        raise DataError(f"--data: '{path}': the target '{target}' is empty at row {row + 1}.")
+    x = encode_frame(frame, schema, source=f"--data: '{path}'")
+    if info.task != "classification":
+        return x, frame[target].to_numpy(np.float64)
+    classes = [str(c) for c in schema.get("classes") or info.classes]
+    labels = [str(v).strip() if not isinstance(v, float) or not v.is_integer() else str(int(v))
+              for v in frame[target].tolist()]
+    unknown = [v for v in labels if v not in classes]
+    if unknown:
+        raise DataError(f"--data: '{path}': the target '{target}' holds {unknown[0]!r}, not one of the run's classes "
+                        f"({', '.join(classes[:10])}).")
+    return x, np.array([classes.index(v) for v in labels], np.int64)
 
 
 def evaluate(run: LoadedRun, x_raw: np.ndarray, y: np.ndarray) -> tuple[dict, np.ndarray]:

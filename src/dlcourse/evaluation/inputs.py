@@ -107,10 +107,13 @@ def read_npy(path: Path, feature_shape: tuple[int, ...]) -> np.ndarray:
     return array.astype(np.float32)
 
 
-def read_inputs(paths: list[str | Path], feature_shape: tuple[int, ...], scaler: dict) -> tuple[np.ndarray, list[str]]:
+def read_inputs(paths: list[str | Path], feature_shape: tuple[int, ...], scaler: dict,
+                schema: dict | None = None) -> tuple[np.ndarray, list[str]]:
     """Read every input -> ``x: (n, *feature_shape)`` float32 raw features and one source label per row.
 
-    Images (png/jpg...) give one row each, a CSV or ``.npy`` one row per line/sample.
+    Images (png/jpg...) give one row each, a CSV or ``.npy`` one row per line/sample. For a run
+    trained on the learner's own CSV (``schema['kind'] == 'csv'``), a CSV input holds rows in that
+    file's own format (named columns, text categories, empty cells), encoded as in training.
     """
     arrays, sources = [], []
     for item in paths:
@@ -122,6 +125,12 @@ def read_inputs(paths: list[str | Path], feature_shape: tuple[int, ...], scaler:
         if suffix in IMAGE_SUFFIXES:
             arrays.append(read_image(path, feature_shape, image_value_range(scaler))[None])
             sources.append(str(path))
+        elif suffix == ".csv" and (schema or {}).get("kind") == "csv":
+            from dlcourse.data.tabular import read_raw_rows
+
+            x = read_raw_rows(path, schema)
+            arrays.append(x)
+            sources += [f"{path}:{i + 1}" for i in range(len(x))]
         elif suffix == ".csv":
             x, _ = read_csv_features(path, feature_shape)
             arrays.append(x)

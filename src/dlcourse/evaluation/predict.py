@@ -41,9 +41,32 @@ def predict_files(run_dir: str | Path, inputs: list[str | Path], top: int = 3) -
     from dlcourse.evaluation.loading import open_run
 
     info = open_run(run_dir)
-    x_raw, sources = read_inputs(inputs, info.feature_shape, info.preprocessing["scaler"])
+    x_raw, sources = read_inputs(inputs, info.feature_shape, info.preprocessing["scaler"],
+                                 info.preprocessing.get("schema"))
     run = load_run(info)
     return run, predict_rows(run, x_raw, sources, top)
+
+
+def predict_frame(run_dir: str | Path, frame, top: int = 3) -> list[dict]:
+    """Predict raw rows given as a pandas DataFrame, for a run trained on a CSV file (``data.dataset: csv``).
+
+    ``frame`` has the training file's own columns (text categories, missing cells allowed when the
+    run imputes them); the target column and any other column are ignored. One dict per row, as
+    :func:`predict_rows` (``source`` is the row's index label).
+    """
+    from dlcourse.data.tabular import encode_frame
+    from dlcourse.errors import DataError
+    from dlcourse.evaluation.loading import open_run
+
+    info = open_run(run_dir)
+    schema = info.preprocessing.get("schema") or {}
+    if schema.get("kind") != "csv":
+        raise DataError(f"run '{run_dir}' was not trained on a CSV file, so it cannot read DataFrame rows.",
+                        "Pass arrays of its feature shape to LoadedRun.predict instead.")
+    frame = frame.rename(columns=lambda c: str(c).strip())
+    x_raw = encode_frame(frame, schema, source="DataFrame")
+    run = load_run(info)
+    return predict_rows(run, x_raw, [str(i) for i in frame.index], top)
 
 
 def write_csv(path: str | Path, task: str, rows: list[dict]) -> Path:
