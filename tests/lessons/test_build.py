@@ -197,3 +197,18 @@ def test_built_files_follow_the_umask(tmp_path):
         os.umask(old)
     assert (tmp_path / "a" / "page.html").stat().st_mode & 0o777 == 0o640
     assert [p.name for p in (tmp_path / "a").iterdir()] == ["page.html"]      # no temporary file left
+
+
+def test_building_a_lesson_prints_only_its_own_progress(tmp_path):
+    """The kernel's stderr (TensorFlow's C++ start-up logs, the kernel's transport warning) stays out."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "dlcourse", "lessons", "build", "3", "--fast", "--no-html",
+                           "--out", str(tmp_path / "out")], capture_output=True, text=True, timeout=600,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = done.stdout + done.stderr
+    assert "building chapter 3" in text and "wrote" in text
+    for noise in ("IPKernelApp", "absl", "cudart_stub", "cuInit", "I0000", "E0000"):
+        assert noise not in text, noise

@@ -31,6 +31,7 @@ import functools
 import os
 import re
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -108,15 +109,26 @@ def execute(nb, cwd: Path, timeout: float = 600, lesson_name: str = "lesson"):
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(cwd)}})
-    try:
-        client.execute()
-    except CellTimeoutError as exc:
-        raise LessonExecutionError(f"{lesson_name}: a cell ran longer than {timeout:g} s ({_first_line(exc)}).") from None
-    except CellExecutionError as exc:
-        index = next((i for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
-                      if o.get("output_type") == "error"), None)
-        where = f"cell {index + 1}" if index is not None else "a cell"
-        raise LessonExecutionError(f"{lesson_name}: {where} failed: {exc.ename}: {exc.evalue}") from None
+
+    # the kernel process's own stderr (TensorFlow's C++ start-up logs, the kernel's transport
+    # warning) goes to a log, shown only when the kernel itself fails
+    with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as log:
+        try:
+            client.execute(stderr=log)
+        except CellTimeoutError as exc:
+            raise LessonExecutionError(f"{lesson_name}: a cell ran longer than {timeout:g} s "
+                                       f"({_first_line(exc)}).") from None
+        except CellExecutionError as exc:
+            index = next((i for i, c in enumerate(nb.cells) for o in c.get("outputs", [])
+                          if o.get("output_type") == "error"), None)
+            where = f"cell {index + 1}" if index is not None else "a cell"
+            raise LessonExecutionError(f"{lesson_name}: {where} failed: {exc.ename}: {exc.evalue}") from None
+        except Exception:
+            log.seek(0)
+            kept = [line for line in log.read().splitlines() if line.strip() and not line.startswith(NOISE_PREFIXES)]
+            if kept:
+                print("\n".join(kept[-20:]), file=sys.stderr)
+            raise
     strip_noise(nb)
     for cell in hidden:
         cell.cell_type = "code"
