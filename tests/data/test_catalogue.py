@@ -58,14 +58,19 @@ def idx_gz(arr: np.ndarray) -> bytes:
     return gzip.compress(header + arr.astype(np.uint8).tobytes(), mtime=0)
 
 
+def mnist_arrays(seed: int, n_train: int, n_test: int) -> dict[str, np.ndarray]:
+    """Random MNIST-shaped images and labels under the publisher's four file names."""
+    rng = np.random.default_rng(seed)
+    return {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (n_train, 28, 28)),
+            "train-labels-idx1-ubyte.gz": np.arange(n_train) % 10,
+            "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (n_test, 28, 28)),
+            "t10k-labels-idx1-ubyte.gz": np.arange(n_test) % 10}
+
+
 @pytest.fixture
 def fake_mnist(tmp_path, monkeypatch):
     """MNIST-shaped files made here, pinned by their SHA-256 in place of the published ones."""
-    rng = np.random.default_rng(0)
-    arrays = {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (40, 28, 28)),
-              "train-labels-idx1-ubyte.gz": np.arange(40) % 10,
-              "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (10, 28, 28)),
-              "t10k-labels-idx1-ubyte.gz": np.arange(10) % 10}
+    arrays = mnist_arrays(0, 40, 10)
     usb = tmp_path / "usb"
     usb.mkdir()
     files = []
@@ -116,13 +121,9 @@ def test_idx_folder_messages_name_what_is_there(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_import_then_train_mnist_mlp_with_no_other_option(tmp_path, monkeypatch, cli):
-    rng = np.random.default_rng(1)
     usb, files = tmp_path / "usb", []
     usb.mkdir()
-    for name, arr in {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (200, 28, 28)),
-                      "train-labels-idx1-ubyte.gz": np.arange(200) % 10,
-                      "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (50, 28, 28)),
-                      "t10k-labels-idx1-ubyte.gz": np.arange(50) % 10}.items():
+    for name, arr in mnist_arrays(1, 200, 50).items():
         (usb / name).write_bytes(idx_gz(arr))
         files.append(RemoteFile(name, sha256=hashlib.sha256((usb / name).read_bytes()).hexdigest()))
     monkeypatch.setitem(remote.REMOTE, "mnist", remote.RemoteDataset("mnist", tuple(files), ()))
@@ -229,13 +230,9 @@ def test_preview_writes_a_png_grid(tmp_path, cli, fw):
 
 def test_import_accepts_uncompressed_files_when_their_content_is_pinned(tmp_path, monkeypatch, capsys):
     """``*-ubyte`` files (what many archives unpack to) are verified on their content and stored compressed."""
-    rng = np.random.default_rng(2)
     usb, files = tmp_path / "usb", []
     usb.mkdir()
-    for name, arr in {"train-images-idx3-ubyte.gz": rng.integers(0, 256, (30, 28, 28)),
-                      "train-labels-idx1-ubyte.gz": np.arange(30) % 10,
-                      "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (10, 28, 28)),
-                      "t10k-labels-idx1-ubyte.gz": np.arange(10) % 10}.items():
+    for name, arr in mnist_arrays(2, 30, 10).items():
         raw = gzip.decompress(idx_gz(arr))
         (usb / name.removesuffix(".gz")).write_bytes(raw)             # uncompressed, as train accepts them
         files.append(RemoteFile(name, md5="0" * 32, gunzip_md5=hashlib.md5(raw).hexdigest()))
