@@ -84,8 +84,9 @@ def _reference_solutions():
             elif not any(t.startswith("exercise=") for t in tags):
                 exclude.append(cell.source)
     for ex in list_exercises():
-        texts.append(ex.solution_text())
-        exclude.append(ex.starter_text())
+        for framework in ex.frameworks if ex.framework == "any" else [None]:
+            texts.append(ex.solution_text(framework))
+            exclude.append(ex.starter_text(framework))
         exclude.append((ex.folder / "exercise.yaml").read_text(encoding="utf-8"))
     return _solution_lines(texts, "\n".join(exclude))
 
@@ -127,12 +128,15 @@ def test_no_reference_solution_text_survives_in_the_student_build(tmp_path):
     assert leaked == []
     # the same search finds the solutions in the trainer build, so it is able to find a leak
     assert all(line in trainer_text for line in solutions)
-    assert not list(student.rglob("solution.py")) and list(trainer.rglob("solution.py"))
+    assert not list(student.rglob("solution*.py")) and list(trainer.rglob("solution*.py"))
     assert "À compléter" in student_text and len(list(student.glob("*.html"))) == len(list_lessons())
     for ex in list_exercises():                  # each exercise's files and the quizzes are in both builds
         assert (student / "exercises" / ex.id / "check.py").is_file()
-        assert (student / "exercises" / ex.id / "starter.py").read_text(encoding="utf-8") == ex.starter_text()
-        assert (trainer / "exercises" / ex.id / "solution.py").read_text(encoding="utf-8") == ex.solution_text()
+        for framework in ex.frameworks if ex.framework == "any" else [None]:
+            starter, solution = ex.built_name("starter", framework), ex.built_name("solution", framework)
+            assert (student / "exercises" / ex.id / starter).read_text(encoding="utf-8") == ex.starter_text(framework)
+            assert (trainer / "exercises" / ex.id / solution).read_text(encoding="utf-8") == \
+                ex.solution_text(framework)
     assert sorted(p.name for p in (student / "quizzes").glob("*.yaml")) == \
         sorted(p.name for p in (trainer / "quizzes").glob("*.yaml")) != []
 

@@ -323,7 +323,23 @@ BANK: dict[str, list[tuple[str, str, list[str]]]] = {
     ],
 }
 
+def _banks_of_other_chapters() -> dict:
+    """The wrong-answer banks of ``tests/lessons/banks/chNN.py`` (each defines ``BANK`` like the one above)."""
+    import runpy
+
+    found: dict = {}
+    for path in sorted((Path(__file__).parent / "banks").glob("ch[0-9][0-9].py")):
+        for exercise, entries in runpy.run_path(str(path))["BANK"].items():
+            found.setdefault(exercise, []).extend(entries)
+    return found
+
+
+for _exercise, _entries in _banks_of_other_chapters().items():
+    BANK.setdefault(_exercise, []).extend(_entries)
+
 CASES = [(ex, name, code, pieces) for ex, entries in BANK.items() for name, code, pieces in entries]
+# Each reference solution, in each framework an exercise can be solved in.
+SOLUTIONS = [(ex.id, fw) for ex in list_exercises() for fw in (ex.frameworks if ex.framework == "any" else [None])]
 
 
 def _write(tmp_path: Path, name: str, code: str) -> Path:
@@ -338,20 +354,22 @@ def test_the_bank_holds_at_least_four_wrong_answers_per_exercise():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_reference_solution_passes_on_two_seeds(exercise_id, tmp_path):
-    learner = _write(tmp_path, "solution.py", load_exercise(exercise_id).solution_text())
+@pytest.mark.parametrize("exercise_id,framework", SOLUTIONS, ids=[f"{e}-{f or 'only'}" for e, f in SOLUTIONS])
+def test_reference_solution_passes_on_two_seeds(exercise_id, framework, tmp_path):
+    exercise = load_exercise(exercise_id)
+    learner = _write(tmp_path, "solution.py", exercise.solution_text(framework))
     for seed in (1, 2):
         result = check_exercise(exercise_id, learner, seed=seed)
         report = format_result(result)
         assert result.passed, report
         assert "Bravo" in report and "✘" not in report and f"--seed {seed}" in report
+        assert result.to_dict()["framework"] == (framework or exercise.framework)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("exercise_id", EXERCISES)
-def test_starter_fails_with_a_french_message(exercise_id, tmp_path):
-    learner = _write(tmp_path, "depart.py", load_exercise(exercise_id).starter_text())
+@pytest.mark.parametrize("exercise_id,framework", SOLUTIONS, ids=[f"{e}-{f or 'only'}" for e, f in SOLUTIONS])
+def test_starter_fails_with_a_french_message(exercise_id, framework, tmp_path):
+    learner = _write(tmp_path, "depart.py", load_exercise(exercise_id).starter_text(framework))
     result = check_exercise(exercise_id, learner)
     report = format_result(result)
     assert not result.passed

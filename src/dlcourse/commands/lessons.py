@@ -54,10 +54,13 @@ def register(subparsers) -> None:
                                           "limit, on fixed inputs and on inputs drawn at random (the seed is "
                                           "printed), and check what it computes. Exit code 0 when every check "
                                           "passes, 1 otherwise.")
-    c.add_argument("exercise", nargs="?", help="exercise identifier, e.g. tf_tenseurs")
+    c.add_argument("exercise", nargs="?", help="exercise identifier or number, e.g. tf_tenseurs or 3.1")
     c.add_argument("file", nargs="?", type=Path, help="your Python file (default: ./EXERCISE.py)")
     c.add_argument("--list", action="store_true", help="list the exercises")
     c.add_argument("--start", action="store_true", help="write the starting file to ./EXERCISE.py (or FILE)")
+    c.add_argument("--framework", choices=["torch", "tensorflow"], default=None,
+                   help="with --start, for an exercise solvable in either framework: the framework of the "
+                        "starting file (default torch); the check itself accepts either")
     c.add_argument("--timeout", type=float, default=None, help="time limit in seconds (default: the exercise's)")
     c.add_argument("--seed", type=int, default=None,
                    help="seed of the random inputs, to replay a check exactly (default: a new one each time)")
@@ -166,11 +169,13 @@ def _cmd_check(args) -> int:
     if args.list or not args.exercise:
         exercises = list_exercises()
         if args.json:
-            print(json.dumps([{"exercise": ex.id, "chapter": ex.chapter, "framework": ex.framework,
-                               "title": ex.title} for ex in exercises], ensure_ascii=False, indent=2))
+            print(json.dumps([{"exercise": ex.id, "numero": ex.numero, "chapter": ex.chapter,
+                               "framework": ex.framework, "title": ex.title} for ex in exercises],
+                             ensure_ascii=False, indent=2))
             return 0
+        names = {"torch": "PyTorch", "tensorflow": "TensorFlow", "any": "either", "none": "-"}
         for ex in exercises:
-            print(f"{ex.id:<20} chapter {ex.chapter}  {ex.title}")
+            print(f"{ex.numero or '':<5} {ex.id:<26} {names.get(ex.framework, ex.framework):<17} {ex.title}")
         if not args.list:
             print("Give an exercise: 'dlcourse check EXERCISE [FILE]' ('--start' writes the starting file).")
         return 0
@@ -183,12 +188,17 @@ def _cmd_check(args) -> int:
                             f"{exercise.id} {target}'.")
         from dlcourse.lessons.build import write_text
 
-        write_text(target, exercise.starter_text())
+        write_text(target, exercise.starter_text(args.framework))
         print(f"Fichier de départ écrit dans {target}.")
         if exercise.instructions:
             print(exercise.instructions)
         print(f"Complétez les parties « À compléter », puis lancez : dlcourse check {exercise.id} {target}")
         return 0
+    if args.framework is not None:
+        raise UserError("--framework chooses the starting file's framework and goes with --start; a check "
+                        "accepts a file in either framework.",
+                        f"Run 'dlcourse check {exercise.id} --start --framework {args.framework}', then "
+                        f"'dlcourse check {exercise.id}'.")
     if args.seed is not None and args.seed < 0:
         raise UserError(f"--seed must be a non-negative integer, got {args.seed}.",
                         "Use the seed printed by a previous check, e.g. --seed 123456.")

@@ -17,7 +17,8 @@ Cell tags understood in a lesson source:
 
 The student version is derived from the executed trainer notebook, so its figures and outputs
 are there, but not a single solution. A built folder also holds each exercise's files
-(``exercise.yaml``, ``check.py``, ``starter.py``, and ``solution.py`` in the trainer build), the
+(``exercise.yaml``, ``check.py``, ``starter.py``, and ``solution.py`` in the trainer build; one
+``starter-<framework>.py`` per framework for an exercise solvable in either), the
 quizzes and a ``dlcourse-course.json`` marker, so that ``dlcourse check`` and ``dlcourse quiz``
 work from it (:func:`dlcourse.lessons.catalogue.lessons_dir`). Every file is written under a temporary name and
 renamed when complete.
@@ -325,7 +326,11 @@ def copy_exercises(out_dir: Path, student: bool, chapters: set[int] | None = Non
         for name in ("exercise.yaml", "check.py"):
             _copy(ex.folder / name, folder / name)
             written.append(folder / name)
-        texts = {"starter.py": ex.starter_text()} | ({} if student else {"solution.py": ex.solution_text()})
+        texts = {}
+        for framework in ex.frameworks if ex.framework == "any" else [None]:
+            texts[ex.built_name("starter", framework)] = ex.starter_text(framework)
+            if not student:
+                texts[ex.built_name("solution", framework)] = ex.solution_text(framework)
         for name, text in texts.items():
             write_text(folder / name, text)
             written.append(folder / name)

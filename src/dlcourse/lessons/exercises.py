@@ -2,14 +2,18 @@
 
 An exercise is a folder ``lessons/exercises/<id>/`` holding:
 
-- ``exercise.yaml``: ``title``, ``chapter``, ``framework`` (``torch``, ``tensorflow`` or ``none``),
-  ``timeout`` (seconds, default 120) and ``instructions`` (French);
+- ``exercise.yaml``: ``title``, ``chapter``, ``numero`` (``"6.2"``: chapter and rank, a second name
+  for the exercise), ``framework`` (``torch``, ``tensorflow``, ``none``, or ``any`` when it can be
+  solved in either framework: its lesson then has one tagged cell per framework), ``timeout``
+  (seconds, default 120) and ``instructions`` (French);
 - ``check.py``, three functions:
 
   - ``entrees(rng) -> dict``: the inputs, NumPy arrays and numbers, fixed cases and ones drawn from
     ``rng`` (a ``numpy.random.Generator`` seeded with the printed seed);
   - ``sonder(sonde, entrees)``: runs in the learner's process; calls the learner's functions
-    through a :class:`dlcourse.lessons.sandbox.Sonde`, which records what they return;
+    through a :class:`dlcourse.lessons.sandbox.Sonde`, which records what they return
+    (``sonde.cadre`` is the framework the learner's file imports; :mod:`dlcourse.lessons.neutre`
+    runs a model or reads its weights whichever framework built it);
   - ``juger(obs, entrees, r)``: runs here; compares the observations with what it computes from
     the inputs and writes French verdicts on a :class:`dlcourse.lessons.rapport.Rapport`. Its
     messages say what differs, never the hidden expected values.
@@ -25,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import secrets
 import signal
@@ -40,6 +45,8 @@ import yaml
 from dlcourse.lessons.catalogue import LessonError, exercise_folder, exercise_ids
 
 DEFAULT_TIMEOUT = 120.0
+FRAMEWORKS = ("torch", "tensorflow")
+_NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
 
 
 @dataclass
@@ -53,44 +60,76 @@ class Exercise:
     framework: str
     timeout: float
     instructions: str
+    numero: str | None = None
 
     @property
     def check(self) -> Path:
         return self.folder / "check.py"
 
-    def _code(self) -> str | None:
+    @property
+    def frameworks(self) -> list[str]:
+        """The frameworks a learner may solve it in (``["torch", "tensorflow"]`` for ``any``)."""
+        return list(FRAMEWORKS) if self.framework == "any" else [self.framework]
+
+    def _variant(self, framework: str | None) -> str | None:
+        """The variant to use: ``None`` for a single-framework exercise, else ``framework`` (default torch)."""
+        if self.framework != "any":
+            if framework is not None and framework != self.framework:
+                raise LessonError(f"exercise '{self.id}' is written for {_NAMES.get(self.framework, self.framework)} "
+                                  f"only, not for {_NAMES.get(framework, framework)}.",
+                                  f"Run 'dlcourse check {self.id} --start' without --framework.")
+            return None
+        chosen = framework or FRAMEWORKS[0]
+        if chosen not in FRAMEWORKS:
+            raise LessonError(f"framework must be one of {', '.join(FRAMEWORKS)}, got '{chosen}'.",
+                              f"Use --framework {' or --framework '.join(FRAMEWORKS)}.")
+        return chosen
+
+    def _code(self, framework: str | None) -> str | None:
         from dlcourse.lessons.sources import exercise_code
 
-        found = exercise_code(self.id, self.folder.parent.parent)
+        found = exercise_code(self.id, self.folder.parent.parent, self._variant(framework))
         return found[1] if found else None
 
-    def starter_text(self) -> str:
-        """The learner's starting file: the lesson's cells with each answer replaced by a TODO."""
+    def built_name(self, kind: str, framework: str | None = None) -> str:
+        """The file name of a generated ``starter`` or ``solution`` in a built course folder."""
+        variant = self._variant(framework)
+        return f"{kind}.py" if variant is None else f"{kind}-{variant}.py"
+
+    def starter_text(self, framework: str | None = None) -> str:
+        """The learner's starting file: the lesson's cells with each answer replaced by a TODO.
+
+        ``framework`` chooses the variant of an exercise solvable in either framework (default torch).
+        """
         from dlcourse.lessons.sources import starter_code
 
-        code = self._code()
+        code = self._code(framework)
         if code is None:
-            built = self.folder / "starter.py"
+            built = self.folder / self.built_name("starter", framework)
             if built.is_file():
                 return built.read_text(encoding="utf-8")
             raise LessonError(f"no lesson has a cell tagged 'exercise={self.id}', and '{built}' does not exist.",
                               f"Tag the exercise's code cell with exercise={self.id} in its lesson.")
-        return self._header() + "\n\n" + starter_code(code, f"the cell tagged exercise={self.id}")
+        return self._header(framework) + "\n\n" + starter_code(code, f"the cell tagged exercise={self.id}")
 
-    def solution_text(self) -> str:
-        """The reference solution: the lesson's cells without their marker lines."""
+    def solution_text(self, framework: str | None = None) -> str:
+        """The reference solution (``framework``'s, for an exercise solvable in either): the cells without markers."""
         from dlcourse.lessons.sources import solution_code
 
-        code = self._code()
+        code = self._code(framework)
         if code is None:
             raise LessonError(f"no lesson has a cell tagged 'exercise={self.id}': its solution is not in this "
                               "course folder (a student build has none).")
         return (f'"""Exercice {self.id} : solution de référence (chapitre {self.chapter})."""\n\n'
                 + solution_code(code, f"the cell tagged exercise={self.id}"))
 
-    def _header(self) -> str:
+    def _header(self, framework: str | None = None) -> str:
         instructions = "\n".join(f"{line}" for line in self.instructions.splitlines())
-        return (f'"""Exercice {self.id} : {self.title} (chapitre {self.chapter}).\n\n{instructions}\n\n'
+        variant = self._variant(framework)
+        other = [f for f in self.frameworks if f != variant]
+        choice = (f"Version {_NAMES[variant]} ; l'exercice se résout aussi avec {_NAMES[other[0]]} :\n"
+                  f"    dlcourse check {self.id} --start --framework {other[0]}\n\n") if variant else ""
+        return (f'"""Exercice {self.id} : {self.title} (chapitre {self.chapter}).\n\n{instructions}\n\n{choice}'
                 "Complétez chaque partie marquée « À compléter », puis vérifiez votre fichier :\n"
                 f'    dlcourse check {self.id} {self.id}.py\n"""')
 
@@ -106,6 +145,8 @@ class Result:
         (crash at import, time limit, segmentation fault); ``None`` otherwise.
     output: the last lines the learner's file printed (for context), possibly empty.
     seed: the seed of the random inputs (``dlcourse check ... --seed SEED`` draws them again).
+    framework: the framework the learner's file imports (``torch``, ``tensorflow``, ``aucun``), or
+        ``None`` when the file did not run.
     """
 
     exercise: Exercise
@@ -115,6 +156,7 @@ class Result:
     output: str = ""
     seconds: float = 0.0
     seed: int = 0
+    framework: str | None = None
 
     @property
     def passed(self) -> bool:
@@ -123,7 +165,8 @@ class Result:
     def to_dict(self) -> dict:
         """The result for tools (``dlcourse check --json``)."""
         return {"exercise": self.exercise.id, "title": self.exercise.title, "chapter": self.exercise.chapter,
-                "framework": self.exercise.framework, "passed": self.passed, "seed": self.seed,
+                "numero": self.exercise.numero,
+                "framework": self.framework or self.exercise.framework, "passed": self.passed, "seed": self.seed,
                 "seconds": round(self.seconds, 3),
                 "checks": [{"passed": ok, "message": msg, "hint": None if ok else hint}
                            for ok, msg, hint in self.items],
@@ -131,7 +174,17 @@ class Result:
 
 
 def load_exercise(exercise_id: str, root: Path | None = None) -> Exercise:
-    """Read ``exercise.yaml`` of ``exercise_id``; raises :class:`LessonError` when unknown or malformed."""
+    """Read ``exercise.yaml`` of ``exercise_id`` (its identifier or its number, ``"6.2"``).
+
+    Raises :class:`LessonError` when unknown or malformed.
+    """
+    if re.fullmatch(r"\d+\.\d+", exercise_id):
+        by_number = {ex.numero: ex for ex in list_exercises(root) if ex.numero}
+        if exercise_id not in by_number:
+            raise LessonError(f"no exercise has the number '{exercise_id}' (numbers: "
+                              f"{', '.join(sorted(by_number, key=_number_key)) or 'none'}).",
+                              "Run 'dlcourse check --list' to see the exercises and their numbers.")
+        return by_number[exercise_id]
     folder = exercise_folder(exercise_id, root)
     try:
         meta = yaml.safe_load((folder / "exercise.yaml").read_text(encoding="utf-8")) or {}
@@ -140,14 +193,24 @@ def load_exercise(exercise_id: str, root: Path | None = None) -> Exercise:
     missing = [k for k in ("title", "chapter") if k not in meta]
     if missing:
         raise LessonError(f"'{folder / 'exercise.yaml'}' lacks the key(s) {', '.join(missing)}.")
+    framework = str(meta.get("framework", "none"))
+    if framework not in (*FRAMEWORKS, "none", "any"):
+        raise LessonError(f"'{folder / 'exercise.yaml'}': framework must be torch, tensorflow, none or any, "
+                          f"got '{framework}'.")
     return Exercise(id=exercise_id, folder=folder, title=str(meta["title"]), chapter=int(meta["chapter"]),
-                    framework=str(meta.get("framework", "none")), timeout=float(meta.get("timeout", DEFAULT_TIMEOUT)),
-                    instructions=str(meta.get("instructions", "")).strip())
+                    framework=framework, timeout=float(meta.get("timeout", DEFAULT_TIMEOUT)),
+                    instructions=str(meta.get("instructions", "")).strip(),
+                    numero=str(meta["numero"]) if meta.get("numero") is not None else None)
+
+
+def _number_key(numero: str | None) -> tuple[int, ...]:
+    return tuple(int(part) for part in numero.split(".")) if numero else (99, 99)
 
 
 def list_exercises(root: Path | None = None) -> list[Exercise]:
-    """Every exercise, sorted by chapter then identifier."""
-    return sorted((load_exercise(i, root) for i in exercise_ids(root)), key=lambda e: (e.chapter, e.id))
+    """Every exercise, sorted by chapter, number, then identifier."""
+    return sorted((load_exercise(i, root) for i in exercise_ids(root)),
+                  key=lambda e: (e.chapter, _number_key(e.numero), e.id))
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
@@ -243,6 +306,7 @@ def check_exercise(exercise_id: str, learner_file: str | Path, timeout: float | 
                 data = None
         if data is not None:
             result.problem, result.problem_hint = data.get("problem"), data.get("hint")
+            result.framework = data.get("cadre") if isinstance(data.get("cadre"), str) else None
             if result.problem is None:
                 rapport = Rapport({k: _decode_observation(v, decode) for k, v in observations.items()},
                                   learner.read_text(encoding="utf-8", errors="replace"))

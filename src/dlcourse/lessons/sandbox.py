@@ -28,9 +28,10 @@ class Sonde:
     ``{"not_callable": type}`` or ``{"error": {"message", "hint", "line", "not_implemented"}}``.
     """
 
-    def __init__(self, namespace: dict, learner_path: str):
+    def __init__(self, namespace: dict, learner_path: str, cadre: str = "aucun"):
         self.ns = namespace
         self.learner_path = learner_path
+        self.cadre = cadre
         self.observations: dict[str, Any] = {}
 
     def fonction(self, nom: str, cle: str | None = None) -> Callable | None:
@@ -77,6 +78,27 @@ class Sonde:
         return True, result
 
 
+def framework_of(learner_path: str) -> str:
+    """The framework the learner's file imports: ``torch``, ``tensorflow`` (or ``keras``), ``les deux`` or ``aucun``.
+
+    Read on the syntax tree (imports anywhere in the file), not on comments or strings.
+    """
+    import ast
+
+    try:
+        tree = ast.parse(Path(learner_path).read_text(encoding="utf-8", errors="replace"))
+    except (SyntaxError, ValueError):
+        return "aucun"
+    roots = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            roots.add(node.module.split(".")[0])
+    found = ["torch"] * ("torch" in roots) + ["tensorflow"] * bool(roots & {"tensorflow", "keras"})
+    return found[0] if len(found) == 1 else ("les deux" if found else "aucun")
+
+
 def _write(path: Path, data: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
@@ -84,8 +106,8 @@ def _write(path: Path, data: dict) -> None:
 
 
 def run(check_path: str, learner_path: str, inputs_path: str) -> dict:
-    """Run the learner's file, then the check's probes; return ``{"observations", "problem", "hint"}``."""
-    data: dict = {"observations": {}, "problem": None, "hint": None}
+    """Run the learner's file, then the check's probes; return ``{"observations", "problem", "hint", "cadre"}``."""
+    data: dict = {"observations": {}, "problem": None, "hint": None, "cadre": framework_of(learner_path)}
     inputs = decode_inputs(json.loads(Path(inputs_path).read_text(encoding="utf-8")))
     probe = runpy.run_path(check_path, run_name="__check__")["sonder"]
     sys.path.insert(0, str(Path(learner_path).parent))
@@ -107,7 +129,7 @@ def run(check_path: str, learner_path: str, inputs_path: str) -> dict:
         data["problem"] = f"votre fichier s'est arrêté sur une erreur{where} en s'exécutant : {short(exc)}"
         data["hint"] = hint_for(exc)
         return data
-    sonde = Sonde(ns, learner_path)
+    sonde = Sonde(ns, learner_path, data["cadre"])
     data["observations"] = sonde.observations
     try:
         probe(sonde, inputs)

@@ -14,6 +14,10 @@ lines, nbgrader-style::
         ...
         ### END SOLUTION
 
+An exercise that can be solved in either framework has one cell per framework, tagged
+``exercise=<id>@torch`` and ``exercise=<id>@tensorflow``: each is a complete solution (same
+function names and signatures), and each gives its own starter.
+
 The **solution** is the cells without the marker lines; the **starter** replaces each marked block
 (markers included) by a French "à compléter" comment and ``raise NotImplementedError`` at the
 same indentation. Both get a header naming the exercise. A built course folder (the student
@@ -30,6 +34,7 @@ from pathlib import Path
 from dlcourse.lessons.catalogue import LessonError, list_lessons
 
 TAG_PREFIX = "exercise="
+FRAMEWORKS = ("torch", "tensorflow")
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 _CELL = re.compile(r"^# %%(.*)$")
 _TAGS = re.compile(r"tags=(\[[^\]]*\])")
@@ -70,23 +75,59 @@ def read_cells(path: Path) -> list[Cell]:
 
 
 def exercise_tag(cell_tags) -> str | None:
-    """The exercise id of a cell's tags (``exercise=<id>``), or ``None``."""
+    """The exercise id of a cell's tags (``exercise=<id>`` or ``exercise=<id>@<framework>``), or ``None``."""
+    found = exercise_variant(cell_tags)
+    return found[0] if found else None
+
+
+def exercise_variant(cell_tags) -> tuple[str, str | None] | None:
+    """``(id, framework)`` of a cell's exercise tag (framework ``None`` without ``@``), or ``None``."""
     for tag in cell_tags:
         if tag.startswith(TAG_PREFIX):
-            return tag[len(TAG_PREFIX):]
+            exercise, _, framework = tag[len(TAG_PREFIX):].partition("@")
+            return exercise, framework or None
     return None
 
 
-def exercise_code(exercise_id: str, root: Path | None = None) -> tuple[int, str] | None:
-    """``(chapter, code)`` of the cells tagged ``exercise=<exercise_id>``, or ``None`` when no lesson has any."""
+def exercise_cells(exercise_id: str, root: Path | None = None) -> tuple[int, dict[str | None, str]] | None:
+    """``(chapter, {framework: code})`` of the cells tagged for ``exercise_id``, or ``None`` when no lesson has any.
+
+    The key is ``None`` for a single-framework exercise (``exercise=<id>``), otherwise the framework
+    of each variant (``exercise=<id>@torch``…); several cells of one variant are joined in order.
+    """
     for lesson in list_lessons(root):
         if lesson.path.suffix != ".py":
             continue
-        parts = [c.source for c in read_cells(lesson.path)
-                 if c.kind == "code" and exercise_tag(c.tags) == exercise_id]
-        if parts:
-            return lesson.number, "\n\n\n".join(parts)
+        variants: dict[str | None, list[str]] = {}
+        for cell in read_cells(lesson.path):
+            found = exercise_variant(cell.tags) if cell.kind == "code" else None
+            if found and found[0] == exercise_id:
+                if found[1] is not None and found[1] not in FRAMEWORKS:
+                    raise LessonError(f"'{lesson.path}': the tag 'exercise={exercise_id}@{found[1]}' names an "
+                                      f"unknown framework.", f"Use @{' or @'.join(FRAMEWORKS)}.")
+                variants.setdefault(found[1], []).append(cell.source)
+        if variants:
+            return lesson.number, {k: "\n\n\n".join(v) for k, v in variants.items()}
     return None
+
+
+def exercise_code(exercise_id: str, root: Path | None = None, framework: str | None = None) -> tuple[int, str] | None:
+    """``(chapter, code)`` of the cells tagged for ``exercise_id`` (``framework``'s variant when it has several).
+
+    Returns ``None`` when no lesson has such cells; raises :class:`LessonError` when the exercise
+    has variants and ``framework`` names none of them.
+    """
+    found = exercise_cells(exercise_id, root)
+    if found is None:
+        return None
+    chapter, variants = found
+    if None in variants and len(variants) == 1:
+        return chapter, variants[None]
+    if framework not in variants:
+        raise LessonError(f"exercise '{exercise_id}' exists for {' and '.join(sorted(k for k in variants if k))}, "
+                          f"not for framework '{framework}'.",
+                          f"Choose one with --framework {'|'.join(sorted(k for k in variants if k))}.")
+    return chapter, variants[framework]
 
 
 def _blocks(code: str, where: str) -> list[tuple[int, int, str]]:
