@@ -23,6 +23,22 @@ def register(subparsers) -> None:
     q.add_argument("file", nargs="?", type=Path, help="where to write it (default: ./NAME.yaml)")
     q.set_defaults(func=_cmd_copy)
 
+    c = subparsers.add_parser("code", help="write a config's run as a plain PyTorch or Keras script (no dlcourse)",
+                              description="Write a standalone script in plain PyTorch or plain Keras that does what "
+                                          "'dlcourse train CONFIG' does: the same data preparation, initial weights, "
+                                          "mini-batches, optimizer and test metrics, with no dlcourse import. It "
+                                          "covers the embedded digits and linear datasets, dense, conv2d, "
+                                          "max_pool2d, flatten and dropout layers, SGD, Adam and AdamW at a "
+                                          "constant rate; other configs are refused with the setting named.")
+    c.add_argument("config", help="a shipped config's name (e.g. digits_cnn) or a YAML file")
+    c.add_argument("-f", "--framework", choices=["torch", "tensorflow"], default="torch",
+                   help="the framework of the script (default torch)")
+    c.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a config value, as for train (repeatable)")
+    c.add_argument("-o", "--out", type=Path, default=None,
+                   help="where to write the script (default ./CONFIG_FRAMEWORK.py; '-' prints it)")
+    c.set_defaults(func=_cmd_code)
+
 
 def _shipped(name: str) -> Path:
     from dlcourse.config import builtin_config_dir, builtin_configs
@@ -68,4 +84,26 @@ def _cmd_copy(args) -> int:
         temp.unlink(missing_ok=True)
         raise UserError(f"cannot write '{target}' ({exc.strerror or exc}).", "Choose a writable folder.") from None
     print(f"wrote {target}: edit it, then run 'dlcourse train {target}'.")
+    return 0
+
+
+def _cmd_code(args) -> int:
+    from dlcourse.config import load_config
+    from dlcourse.errors import UserError
+    from dlcourse.native import native_script
+
+    config = load_config(args.config, args.overrides)
+    text = native_script(config, args.framework, source=args.config)
+    if args.out is not None and str(args.out) == "-":
+        print(text, end="")
+        return 0
+    target = args.out or Path(f"{Path(args.config).stem}_{args.framework}.py")
+    if target.exists():
+        raise UserError(f"'{target}' already exists; dlcourse code does not overwrite a file.",
+                        f"Give another file with --out, e.g. 'dlcourse code {args.config} -f {args.framework} "
+                        f"--out my_{target.name}'.")
+    from dlcourse.lessons.build import write_text
+
+    write_text(target, text)
+    print(f"wrote {target}: run it with 'python {target}' (no dlcourse needed)")
     return 0
