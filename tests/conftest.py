@@ -63,3 +63,11 @@ def _no_inherited_terminal_size(monkeypatch):
     (what the commands see when their output is redirected); a test that wants a width sets it."""
     monkeypatch.delenv("COLUMNS", raising=False)
     monkeypatch.delenv("LINES", raising=False)
+
+
+@pytest.fixture(autouse=True)
+def _no_training_room(monkeypatch, tmp_path_factory):
+    """A laptop that joined a training room must not send the suite's own check results to it:
+    every test sees an empty classroom folder of its own (a test that joins sets its own)."""
+    if "DLCOURSE_CLASSROOM_DIR" not in os.environ:
+        monkeypatch.setenv("DLCOURSE_CLASSROOM_DIR", str(tmp_path_factory.mktemp("classroom")))

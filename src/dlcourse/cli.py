@@ -24,6 +24,7 @@ EXTENSIONS = (
     "dlcourse.commands.weights",
     "dlcourse.commands.lr_find",
     "dlcourse.commands.configs",
+    "dlcourse.commands.classroom",
 )
 
 

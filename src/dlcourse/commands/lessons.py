@@ -207,6 +207,8 @@ def _cmd_check(args) -> int:
         print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     else:
         print(format_result(result, target))
+    from dlcourse.classroom.client import report_result
+    report_result(result.to_dict())                  # sent to the training room when joined, else nothing
     return 0 if result.passed else 1
 
 
