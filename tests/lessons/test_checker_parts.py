@@ -146,3 +146,15 @@ def test_read_cells_finds_exercise_tags(tmp_path):
     script.write_text("# %% tags=[exercise=double]\nx = 1\n", encoding="utf-8")
     with pytest.raises(LessonError, match="malformed tags"):
         read_cells(script)
+
+
+def test_inputs_nested_in_dicts_and_lists_come_back_as_numpy_arrays():
+    import json
+
+    from dlcourse.lessons.wire import decode_inputs, encode_inputs
+
+    inputs = {"x": np.arange(3, dtype=np.int64), "cas": {"a": np.ones((2, 2), np.float32), "n": 3},
+              "lots": [np.zeros(2, np.float32), 1.5]}
+    back = decode_inputs(json.loads(json.dumps(encode_inputs(inputs))))
+    assert back["x"].dtype == np.int64 and back["cas"]["a"].dtype == np.float32
+    assert isinstance(back["lots"][0], np.ndarray) and back["lots"][1] == 1.5 and back["cas"]["n"] == 3

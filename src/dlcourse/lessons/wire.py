@@ -170,9 +170,15 @@ def encode_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
 
 
 def decode_inputs(data: dict[str, Any]) -> dict[str, Any]:
-    """The inputs back as NumPy arrays (with their dtype) and numbers, in the learner's process."""
-    out = {}
-    for key, value in data.items():
-        got = decode(value)
-        out[key] = got.values if isinstance(got, Array) else got
-    return out
+    """The inputs back as NumPy arrays (with their dtype) and numbers, in the learner's process;
+    arrays inside lists and dicts too."""
+    def plain(got: Any) -> Any:
+        if isinstance(got, Array):
+            return got.values
+        if isinstance(got, dict):
+            return {k: plain(v) for k, v in got.items()}
+        if isinstance(got, (list, tuple)):
+            return type(got)(plain(v) for v in got)
+        return got
+
+    return {key: plain(decode(value)) for key, value in data.items()}
