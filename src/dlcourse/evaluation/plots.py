@@ -20,9 +20,15 @@ FRAMEWORK_LABELS = {name: f.label for name, f in FRAMEWORKS.items()}
 
 
 def _pyplot():
+    """pyplot, drawing off-screen (Agg), except where pyplot is already in use (a notebook's inline
+    backend, a learner's window): the figures are saved to files either way, and the caller's own
+    ``plt.show()`` keeps working after a dlcourse function drew its figures."""
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg", force=True)
+    if "matplotlib.pyplot" not in sys.modules and "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     return plt
