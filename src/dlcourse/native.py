@@ -77,6 +77,8 @@ weights, mini-batches, loss, optimizer and test metrics. Run it with: python THI
 The last line printed is the test metrics as JSON.
 """
 
+from __future__ import annotations
+
 import json
 import time
 
@@ -95,7 +97,12 @@ x = digits.images.astype(np.float32)                     # (1797, 8, 8) grey pix
 y = digits.target.astype(np.int64)                       # (1797,) classes 0..9
 VALUE_RANGE = (0.0, 16.0)                                # the pixels' known range'''
     else:
-        o = {"n_samples": 1000, "slope": 3.0, "intercept": 0.0, "noise": 1.0, **d.options}
+        import inspect
+
+        from dlcourse.data.embedded import linear
+
+        defaults = {k: v.default for k, v in inspect.signature(linear).parameters.items() if k != "seed"}
+        o = {**defaults, **d.options}
         load = f'''rng = np.random.default_rng(SEED)                        # y = {o["slope"]}x + {o["intercept"]} + noise
 x = rng.standard_normal(({int(o["n_samples"])}, 1)).astype(np.float32)   # (n, 1)
 y = ({float(o["slope"])!r} * x + {float(o["intercept"])!r} + {float(o["noise"])!r} * rng.standard_normal(({int(o["n_samples"])}, 1))).astype(np.float32)   # (n, 1)
@@ -153,41 +160,33 @@ def epoch_order(epoch):
 '''
 
 
-def _initial_weights(config, traces) -> tuple[str, list[tuple[str, str]]]:
-    """Code drawing every kernel with NumPy in dlcourse's order, and ``[(kernel var, bias var)]`` per weighted layer."""
-    init = config.model.init
-    lines = ["\n# ---- initial weights: one NumPy generator, layer after layer, Keras' laws and fans (biases 0)"]
-    if init.endswith("normal"):
-        lines.append('''def truncated_normal(rng, std, shape):
-    """Normal(0, std) redrawn outside ±2 std, as Keras' TruncatedNormal."""
-    out = rng.standard_normal(shape)
-    bad = np.abs(out) > 2
-    while bad.any():
-        out[bad] = rng.standard_normal(int(bad.sum()))
-        bad = np.abs(out) > 2
-    return out * std
+def _initial_weights(config, traces) -> tuple[str, list[tuple[str, int]]]:
+    """Code drawing every kernel with NumPy in dlcourse's order, and ``[(kernel variable, layer index)]``.
 
-''')
-    lines.append('''def kernel(rng, shape, fan_in, fan_out):
-    """A float32 kernel of ``shape`` (in, out) or (kh, kw, in, out), ''' + init + '''."""''')
-    body = {"glorot_uniform": "limit = np.sqrt(6.0 / (fan_in + fan_out))\n    w = rng.uniform(-limit, limit, shape)",
-            "he_uniform": "limit = np.sqrt(6.0 / fan_in)\n    w = rng.uniform(-limit, limit, shape)",
-            "glorot_normal": "w = truncated_normal(rng, np.sqrt(2.0 / (fan_in + fan_out)) / 0.87962566103423978, shape)",
-            "he_normal": "w = truncated_normal(rng, np.sqrt(2.0 / fan_in) / 0.87962566103423978, shape)"}[init]
-    lines.append(f"    {body}\n    return w.astype(np.float32)\n\n")
+    The drawing functions are dlcourse's own (:func:`dlcourse.models.layers.kernel`), copied
+    into the script as their source, so the script cannot drift from what ``dlcourse train`` draws.
+    """
+    import inspect
+
+    from dlcourse.models import layers
+
+    lines = ["\n# ---- initial weights: one NumPy generator, layer after layer, Keras' laws and fans (biases 0)",
+             f"INIT = {config.model.init!r}\n\n",
+             inspect.getsource(layers._truncated_normal) + "\n",
+             inspect.getsource(layers.kernel) + "\n"]
     lines.append("rng = np.random.default_rng([SEED, 0x1A17])")
     names = []
     for t in traces:
         shape = t.image_input or t.input_shape
         if t.layer.type == "dense":
             k = f"k{len(names) + 1}"
-            lines.append(f"{k} = kernel(rng, ({shape[0]}, {t.layer.units}), {shape[0]}, {t.layer.units})"
+            lines.append(f"{k} = kernel(INIT, ({shape[0]}, {t.layer.units}), {shape[0]}, {t.layer.units}, rng)"
                          f"   # layer {t.index}: dense, (in, out)")
         elif t.layer.type == "conv2d":
             kh, kw = _pair(t.layer.kernel_size)
             c, f = shape[2], t.layer.filters
             k = f"k{len(names) + 1}"
-            lines.append(f"{k} = kernel(rng, ({kh}, {kw}, {c}, {f}), {kh * kw * c}, {kh * kw * f})"
+            lines.append(f"{k} = kernel(INIT, ({kh}, {kw}, {c}, {f}), {kh * kw * c}, {kh * kw * f}, rng)"
                          f"   # layer {t.index}: conv2d, (kh, kw, in, out)")
         else:
             continue
@@ -367,8 +366,7 @@ def _keras_script(config, traces, source) -> str:
     loss = ('keras.losses.SparseCategoricalCrossentropy(from_logits=True)' if config.task == "classification"
             else 'keras.losses.MeanSquaredError()')
     return (_header(config, "tensorflow", source) + 'import os\n\nos.environ.setdefault("KERAS_BACKEND", "tensorflow")\n'
-            "import keras  # noqa: E402\n\nkeras.utils.set_random_seed(SEED)\n"
-            .replace("SEED)", f"{config.seed})") + _data(config) + weights + _keras_model(config, traces, kernels) + f'''
+            f"import keras  # noqa: E402\n\nkeras.utils.set_random_seed({config.seed})\n" + _data(config) + weights + _keras_model(config, traces, kernels) + f'''
 model.compile(optimizer={_keras_optimizer(config)}, loss={loss})
 
 

@@ -43,9 +43,9 @@ from pathlib import Path
 import yaml
 
 from dlcourse.lessons.catalogue import LessonError, exercise_folder, exercise_ids
+from dlcourse.lessons.sources import FRAMEWORKS
 
 DEFAULT_TIMEOUT = 120.0
-FRAMEWORKS = ("torch", "tensorflow")
 _NAMES = {"torch": "PyTorch", "tensorflow": "TensorFlow/Keras"}
 
 
