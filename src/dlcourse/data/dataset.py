@@ -75,20 +75,19 @@ class Splits:
 def split_indices(
     y: np.ndarray, val_fraction: float, test_fraction: float, seed: int, stratify: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Reproducible (stratified for classification) train/val/test index arrays."""
-    from sklearn.model_selection import train_test_split
+    """Reproducible (stratified for classification) train/val/test index arrays: scikit-learn's
+    ``train_test_split`` twice (test, then validation from the rest), each sorted."""
+    from dlcourse.data.shuffle_split import SplitError, train_test_indices
 
     idx = np.arange(len(y))
     strat = y if stratify else None
     try:
-        rest, test = (idx, idx[:0]) if test_fraction == 0 else train_test_split(
-            idx, test_size=test_fraction, random_state=seed, stratify=strat
-        )
+        rest, test = (idx, idx[:0]) if test_fraction == 0 else train_test_indices(idx, test_fraction, seed, strat)
         if val_fraction == 0:
             return np.sort(rest), idx[:0], np.sort(test)
         rel = val_fraction / (1.0 - test_fraction)
-        train, val = train_test_split(rest, test_size=rel, random_state=seed, stratify=None if strat is None else y[rest])
-    except ValueError as exc:
+        train, val = train_test_indices(rest, rel, seed, None if strat is None else y[rest])
+    except SplitError as exc:
         raise DataError(f"cannot split {len(y)} samples into train/validation/test ({exc}).",
                         "Use a larger dataset or smaller val_fraction/test_fraction.") from None
     return np.sort(train), np.sort(val), np.sort(test)

@@ -93,11 +93,11 @@ def training_subset(y: np.ndarray, train: np.ndarray, size: int, seed: int, stra
                         f"Use a train_size of at most {len(train)}.")
     if size == len(train):
         return train
-    from sklearn.model_selection import train_test_split
+    from dlcourse.data.shuffle_split import train_test_indices
 
     classes = len(np.unique(y[train])) if stratify else 0
     if stratify and size < classes:
         raise DataError(f"data.train_size is {size}, fewer than the {classes} classes: some class would have no "
                         f"training sample.", f"Use a train_size of at least {classes}.")
-    subset, _ = train_test_split(train, train_size=size, random_state=seed, stratify=y[train] if stratify else None)
+    subset, _ = train_test_indices(train, None, seed, y[train] if stratify else None, train_size=size)
     return np.sort(subset)

@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from dlcourse.backends.torch.optim import (clip_gradients, frozen_batch_norms, make_loss, make_optimizer, param_groups,
-                                           penalties, penalty, set_learning_rate)
+from dlcourse.backends.torch.optim import (clip_gradients, frozen_batch_norms, make_loss, make_optimizer, optimizer_step,
+                                           optimizer_zero_grad, param_groups, penalties, penalty, set_learning_rate,
+                                           without_compiler)
 from dlcourse.backends.torch.runtime import autocast, resolve_device, world
 from dlcourse.data.batches import steps_per_epoch, targets
 from dlcourse.models.schedules import rates
@@ -99,7 +100,7 @@ class Engine:
 
     def _update(self, loss: torch.Tensor) -> None:
         set_learning_rate(self.optimizer, self.learning_rate())
-        self.optimizer.zero_grad(set_to_none=True)
+        optimizer_zero_grad(self.optimizer)
         clip = self.training.clip_norm or self.training.clip_value
         if self.scaler is not None:                          # float16: scale, unscale, skip overflowing steps
             self.scaler.scale(loss).backward()
@@ -112,7 +113,7 @@ class Engine:
             loss.backward()
             if clip:
                 clip_gradients(self.params, self.training)
-            self.optimizer.step()
+            optimizer_step(self.optimizer)
         self.updates += 1
 
     @property
@@ -145,14 +146,17 @@ class Engine:
         return flag
 
     def save(self, path: Path) -> None:
-        torch.save({"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+        with without_compiler():
+            optimizer_state = self.optimizer.state_dict()
+        torch.save({"model": self.model.state_dict(), "optimizer": optimizer_state,
                     "schedule": {"updates": self.updates, "lr_factor": self.lr_factor},
                     "scaler": self.scaler.state_dict() if self.scaler else {}, "rng": torch.get_rng_state()}, path)
 
     def load(self, path: Path) -> None:
         state = torch.load(path, map_location=self.device, weights_only=True)
         self.model.load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
+        with without_compiler():
+            self.optimizer.load_state_dict(state["optimizer"])
         self.updates, self.lr_factor = int(state["schedule"]["updates"]), float(state["schedule"]["lr_factor"])
         if self.scaler and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
@@ -170,7 +174,11 @@ class Engine:
         try:
             with warnings.catch_warnings(), SummaryWriter(str(log_dir)) as writer:
                 warnings.simplefilter("ignore", FutureWarning)   # add_graph traces with torch.jit
-                writer.add_graph(model, self.x[:1])
+                # Traced once, without the re-trace and output comparison ``check_trace`` adds (1.1 s,
+                # and it imports torch.distributed): the graph is only drawn, never run.
+                traced = torch.jit.trace(model, self.x[:1], check_trace=False)
+                warnings.filterwarnings("ignore", "The input to trace is already a ScriptModule")
+                writer.add_graph(traced, self.x[:1])
         finally:
             model.train(was_training)
 
@@ -258,9 +266,9 @@ def train_on_batches(model: nn.Module, config, batches) -> list[float]:
         loss = loss_fn(out, torch.as_tensor(targets(yb, config.task)))
         if terms:
             loss = loss + penalty(terms)
-        optimizer.zero_grad()
+        optimizer_zero_grad(optimizer)
         loss.backward()
         clip_gradients(params, config.training)
-        optimizer.step()
+        optimizer_step(optimizer)
         losses.append(float(loss.detach()))
     return losses

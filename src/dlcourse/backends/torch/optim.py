@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import sys
+
 import torch
 from torch import nn
 
@@ -78,6 +82,11 @@ def make_optimizer(config, groups) -> torch.optim.Optimizer:
         groups = [{"params": g["params"], "lr": spec.lr * g.get("lr_scale", 1.0), "lr_scale": g.get("lr_scale", 1.0)}
                   for g in groups]
     kernel = {"fused": True} if fast and spec.name in ("sgd", "adam", "adamw") else {"foreach": True} if fast else {}
+    with without_compiler():
+        return _optimizer(spec, groups, kernel)
+
+
+def _optimizer(spec, groups, kernel) -> torch.optim.Optimizer:
     if spec.name == "sgd":
         return torch.optim.SGD(groups, lr=spec.lr, momentum=spec.momentum, nesterov=spec.nesterov, **kernel)
     if spec.name == "adam":
@@ -89,6 +98,69 @@ def make_optimizer(config, groups) -> torch.optim.Optimizer:
         # PyTorch adds eps outside the square root, as the spec defines it.
         return torch.optim.RMSprop(groups, lr=spec.lr, alpha=spec.rho, eps=spec.eps, momentum=spec.momentum, **kernel)
     raise ValueError(f"unknown optimizer {spec.name!r}")
+
+
+# torch.optim wraps ``Optimizer.__init__``'s ``add_param_group``, ``zero_grad``, ``state_dict`` and
+# ``load_state_dict`` in ``torch._disable_dynamo``, and every ``step`` in a wrapper that runs
+# ``import torch._dynamo``: the first optimizer call of a process imports the compiler (torch._dynamo,
+# sympy; 1.3-1.6 s on a 2-core laptop) even though nothing is compiled. dlcourse never calls
+# ``torch.compile``, so outside a compilation those wrappers only call the method: the two helpers
+# below call it directly while the compiler is not loaded, and use the public calls once it is
+# (another library or the learner imported it) or when a hook is registered. Same update, same
+# state; ``tests/backends/test_torch_eager_optimizer.py`` proves it for every optimizer.
+_DISABLED = ("add_param_group", "zero_grad", "state_dict", "load_state_dict")
+
+
+@contextlib.contextmanager
+def without_compiler():
+    """Within this block, ``torch.optim.Optimizer``'s ``add_param_group``, ``zero_grad``, ``state_dict`` and
+    ``load_state_dict`` run without importing ``torch._dynamo`` (when it is not imported yet)."""
+    if "torch._dynamo" in sys.modules:
+        yield
+        return
+    raws = [getattr(getattr(torch.optim.Optimizer, name), "__wrapped__", None) for name in _DISABLED]
+    raws = [raw for raw in raws if raw is not None and not hasattr(raw, "__dynamo_disable")]
+    for raw in raws:
+        setattr(raw, "__dynamo_disable", raw)      # the wrapper's cache of "the disabled function"
+    try:
+        yield
+    finally:
+        for raw in raws:
+            with contextlib.suppress(AttributeError):
+                delattr(raw, "__dynamo_disable")
+
+
+def _hooked(optimizer: torch.optim.Optimizer) -> bool:
+    from torch.optim import optimizer as module
+
+    return bool(optimizer._optimizer_step_pre_hooks or optimizer._optimizer_step_post_hooks
+                or getattr(module, "_global_optimizer_pre_hooks", None)
+                or getattr(module, "_global_optimizer_post_hooks", None))
+
+
+def optimizer_step(optimizer: torch.optim.Optimizer) -> None:
+    """``optimizer.step()``, without importing ``torch._dynamo`` when it is not loaded (see above).
+
+    The public ``step`` is a profiler-and-hooks wrapper around a ``no_grad`` wrapper around the update;
+    with no hook registered, the update under ``torch.no_grad()`` is all they run in eager mode.
+    """
+    if "torch._dynamo" in sys.modules or optimizer.defaults.get("differentiable") or _hooked(optimizer):
+        optimizer.step()
+        return
+    update = inspect.unwrap(type(optimizer).step)
+    with torch.no_grad():
+        update(optimizer)
+
+
+def optimizer_zero_grad(optimizer: torch.optim.Optimizer) -> None:
+    """``optimizer.zero_grad(set_to_none=True)``: every parameter's ``.grad`` set to ``None``, which is all
+    that call does in eager mode, without importing the compiler."""
+    if "torch._dynamo" in sys.modules:
+        optimizer.zero_grad(set_to_none=True)
+        return
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            p.grad = None
 
 
 def set_learning_rate(optimizer: torch.optim.Optimizer, lr: float) -> None:

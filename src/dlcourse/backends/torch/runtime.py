@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import sys
 
 import torch
 
@@ -59,6 +60,20 @@ def world() -> tuple[int, int]:
     return 0, 1
 
 
+def use_deterministic_algorithms(deterministic: bool) -> None:
+    """``torch.use_deterministic_algorithms(deterministic, warn_only=True)``.
+
+    The public call also sets ``torch._inductor.config.deterministic``, which imports the compiler
+    (``torch._inductor``, ``torch._dynamo``: 1.5 s on a 2-core laptop) for a setting only compiled
+    code reads; dlcourse compiles nothing, so while the compiler is not loaded only the flag eager
+    kernels read is set.
+    """
+    if "torch._inductor.config" in sys.modules or not hasattr(torch._C, "_set_deterministic_algorithms"):
+        torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    else:
+        torch._C._set_deterministic_algorithms(deterministic, warn_only=True)
+
+
 def setup_runtime(seed: int, threads: int | str = "auto", deterministic: bool = True, device: str = "auto",
                   precision: str = "32", distribution: str = "none", cpu_replicas: int = 1) -> dict:
     """Seed every generator, fix the thread count (reduction order depends on it), check the device and
@@ -74,7 +89,7 @@ def setup_runtime(seed: int, threads: int | str = "auto", deterministic: bool = 
     n = (os.cpu_count() or 1) if threads == "auto" else int(threads)
     torch.set_num_threads(n)
     torch.manual_seed(seed)
-    torch.use_deterministic_algorithms(deterministic, warn_only=True)
+    use_deterministic_algorithms(deterministic)
     settings = {"threads": n, "deterministic": deterministic, "seed": seed, "device": resolved, "precision": precision}
     if int(os.environ.get("WORLD_SIZE", 1)) > 1 and not torch.distributed.is_initialized():
         backend = "nccl" if resolved.startswith("cuda") else "gloo"
