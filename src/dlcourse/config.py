@@ -342,6 +342,9 @@ class RuntimeConfig(_Strict):
     model over the local devices (``tf.distribute.MirroredStrategy``), ``multi_worker`` over the
     machines that ``TF_CONFIG`` lists (``MultiWorkerMirroredStrategy``). ``cpu_replicas``: split a
     CPU into that many devices for ``mirrored``, to try distribution on a laptop.
+    ``checkpoint_interval``: seconds between two end-of-epoch checkpoints (``0``: every epoch); the
+    first epoch, the last one, an early stop and an interruption are always saved, so a crash loses
+    at most this much training.
     """
 
     @field_validator("precision", mode="before")
@@ -359,6 +362,7 @@ class RuntimeConfig(_Strict):
     fast_path: bool = True
     steps_per_execution: int | Literal["auto"] = "auto"
     jit_compile: bool | Literal["auto"] = "auto"
+    checkpoint_interval: float = Field(10.0, ge=0)
 
     @field_validator("threads")
     @classmethod

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
@@ -39,14 +40,17 @@ class TrainingControl:
         Restore the newest valid checkpoint before training.
     write:
         ``False``: checkpoints are read (resume) but never written.
+    interval:
+        Seconds between two end-of-epoch checkpoints (``0``: every epoch); see :meth:`end_epoch`.
     nan_at:
         ``(epoch, step)`` at which a NaN is injected into the first weight before the step
         (a testing aid, also settable with ``DLCOURSE_FAULT_NAN_AT=EPOCH:STEP``).
     """
 
     def __init__(self, checkpoints: Path | None = None, resume: bool = False, nan_at: tuple[int, int] | None = None,
-                 warn: Callable[[str], None] | None = None, write: bool = True):
+                 warn: Callable[[str], None] | None = None, write: bool = True, interval: float = 0.0):
         self.store = CheckpointStore(checkpoints, warn=warn) if checkpoints else None
+        self.interval, self._saved_at = float(interval), None
         self.resume, self.write = resume, write
         self.stop_signal: str | None = None
         self.run_path: Path | None = None
@@ -96,15 +100,23 @@ class TrainingControl:
 
     # -- epochs --------------------------------------------------------------------------------
     def end_epoch(self, epoch: int, epochs: int, logs: dict, seconds: float, history: list[dict], reporter,
-                  save: Callable[[], object], tensorboard=None) -> None:
+                  save: Callable[[], object], tensorboard=None, final: bool = False) -> None:
         """An epoch's end, the same in every backend loop: record ``logs`` in ``history``, report,
-        log to TensorBoard, write the checkpoint through ``save()``, and raise
-        :class:`TrainingInterrupted` if a stop was requested before the last epoch."""
+        log to TensorBoard, write the checkpoint through ``save()`` when one is due, and raise
+        :class:`TrainingInterrupted` if a stop was requested before the last epoch.
+
+        A checkpoint is due at the first epoch this process trains, at the last one (``epoch == epochs``
+        or ``final``: an early stop), when a stop was requested, and otherwise once ``interval`` seconds
+        have passed since the previous one."""
         history.append({"epoch": epoch, **logs, "seconds": seconds})
         reporter.epoch_end(epoch, logs, seconds)
         if tensorboard is not None:
             tensorboard.log_epoch(epoch, logs)
-        save()
+        now = time.monotonic()
+        if (final or epoch >= epochs or self.should_stop or self._saved_at is None
+                or now - self._saved_at >= self.interval):
+            save()
+            self._saved_at = time.monotonic()
         if self.should_stop and epoch < epochs:
             raise self.interrupted(epoch + 1, 0, self.last_checkpoint)
 

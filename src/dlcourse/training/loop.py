@@ -157,7 +157,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                     control.save_best(epoch, best_weights)
             _stop_everywhere(engine, control)
             control.end_epoch(epoch, tcfg.epochs, logs, elapsed + time.perf_counter() - t0, history, reporter,
-                              lambda: save(epoch, steps, {}), tb)
+                              lambda: save(epoch, steps, {}), tb, final=stop_now)
             if stop_now:
                 break
     finally:

@@ -227,7 +227,8 @@ def run_experiment(config: ExperimentConfig, framework: str | None = None, runs_
         run, reporter = _NoRunFolder(run.path if run else None), Reporter()
     elif run is None:
         run = RunFolder.create(runs_dir, config.name, framework)   # an unwritable folder is found before training
-    control = TrainingControl(run.checkpoints, resume=bool(resume), write=rank == 0)
+    control = TrainingControl(run.checkpoints, resume=bool(resume), write=rank == 0,
+                              interval=config.runtime.checkpoint_interval)
     control.run_path = run.path
     control.tensorboard = run.path / "tensorboard" if rank == 0 else None
     try:
