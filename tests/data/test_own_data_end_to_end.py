@@ -83,6 +83,100 @@ def test_train_on_a_csv_with_missing_cells_then_predict_raw_rows_as_evaluate_doe
     assert [r["predicted"] for r in from_frame] == [p for p, _ in expected]
     np.testing.assert_allclose([r["probability"] for r in from_frame], [q for _, q in expected], atol=2e-6)
 
+    # the run stores the encoder fitted on its training split as plain JSON parameters, nothing pickled
+    _assert_plain_json(run / "preprocessing.json")
+    assert not [p.name for p in run.rglob("*") if p.suffix in (".pkl", ".pickle", ".joblib")]
+    cfg = load_config(str(tmp_path / "own.yaml"))
+    _, splits, _ = prepare_splits(cfg.data, cfg.seed)
+    stored = json.loads((run / "preprocessing.json").read_text(encoding="utf-8"))["schema"]
+    assert stored == json.loads(json.dumps(splits.info["schema"])) and stored["format"] == 2
+
+
+def _assert_plain_json(path: Path) -> None:
+    """``path`` is UTF-8 JSON of plain values only: no pickle, raw or base64-encoded, and no binary blob."""
+    text = path.read_text(encoding="utf-8")
+    assert "\\x80" not in text and "gASV" not in text and "pickle" not in text.lower()
+
+    def leaves(value):
+        if isinstance(value, dict):
+            assert all(isinstance(k, str) for k in value)
+            for v in value.values():
+                yield from leaves(v)
+        elif isinstance(value, list):
+            for v in value:
+                yield from leaves(v)
+        else:
+            yield value
+
+    for leaf in leaves(json.loads(text)):
+        assert leaf is None or isinstance(leaf, (str, int, float, bool)), leaf
+        assert not isinstance(leaf, str) or (len(leaf) < 200 and leaf.isprintable()), leaf
+
+
+def test_the_encoder_is_sklearns_column_transformer_rebuilt_exactly_from_its_json_parameters(tmp_path):
+    from sklearn.compose import ColumnTransformer
+
+    from dlcourse.data.dataset import split_indices
+    from dlcourse.data.preprocessing import Preprocessing
+    from dlcourse.data.tabular import decode_rows, encode_frame, encoder_parameters, fit_encoder
+
+    frame = _table(tmp_path / "fruits.csv")
+    cfg = load_config(str(_config(tmp_path, tmp_path / "fruits.csv", missing="median")))
+    ds, splits, scaler = prepare_splits(cfg.data, cfg.seed)
+    (tmp_path / "preprocessing.json").write_text(json.dumps({"scaler": scaler.to_dict(), **splits.info}),
+                                                 encoding="utf-8")
+    _assert_plain_json(tmp_path / "preprocessing.json")
+    pre = Preprocessing.load(tmp_path)
+
+    # the live encoder: scikit-learn's ColumnTransformer fitted, as in training, on the training split's rows
+    # (decoded from the encoded split: the raw rows, numbers as the float32 the model sees)
+    train, _, _ = split_indices(ds.y, cfg.data.val_fraction, cfg.data.test_fraction, cfg.seed, True)
+    train_rows = frame.iloc[train]
+    assert train_rows.isna().any().any()
+    decoded = decode_rows(ds.schema, raw_splits(cfg.data, cfg.seed)[1]["train"][0])
+    np.testing.assert_array_equal(decoded["taille"], train_rows["taille"].to_numpy().astype(np.float32))
+    assert decoded["couleur"].fillna("-").tolist() == train_rows["couleur"].fillna("-").tolist()
+    live = fit_encoder(ds.schema, decoded)
+    assert isinstance(live, ColumnTransformer)
+    assert encoder_parameters(live, ds.schema) == pre.schema["imputer"]
+    on_raw = encoder_parameters(fit_encoder(ds.schema, train_rows), ds.schema)
+    assert on_raw["categorical"] == pre.schema["imputer"]["categorical"]
+    assert on_raw["numeric"]["taille"] == float(np.nanmedian(train_rows["taille"]))
+    assert pre.schema["imputer"]["numeric"]["taille"] == pytest.approx(on_raw["numeric"]["taille"], rel=1e-6)
+
+    rebuilt = pre.column_transformer()                       # from preprocessing.json alone
+    assert isinstance(rebuilt, ColumnTransformer) and rebuilt is not live
+    assert list(rebuilt.get_feature_names_out()) == ["taille", "couleur=bleu", "couleur=rouge", "couleur=vert"] \
+        == pre.schema["features"]
+    step = rebuilt.named_transformers_["categorical"]
+    assert [type(s).__name__ for s in step.named_steps.values()] == ["SimpleImputer", "OneHotEncoder"]
+    assert step.named_steps["one_hot"].handle_unknown == "error"
+    for rows in (train_rows, frame):                          # raw rows: text, empty cells, the target too
+        expected = live.transform(rows)
+        np.testing.assert_array_equal(rebuilt.transform(rows), expected)
+        np.testing.assert_array_equal(encode_frame(rows, pre.schema), expected.astype(np.float32))
+    # and what training fed the model is what prediction computes from the raw rows
+    np.testing.assert_array_equal(pre.transform_frame(train_rows), splits.x_train)
+
+
+def test_preprocessing_json_formats(tmp_path):
+    from dlcourse.data.tabular import encode_frame
+    from dlcourse.errors import RunFolderError
+
+    frame = _table(tmp_path / "fruits.csv")
+    cfg = load_config(str(_config(tmp_path, tmp_path / "fruits.csv", missing="mean")))
+    _, splits, _ = prepare_splits(cfg.data, cfg.seed)
+    schema = json.loads(json.dumps(splits.info["schema"]))
+    rows = frame.iloc[:30]
+    older = {k: v for k, v in schema.items() if k != "format"}              # written before the format field
+    np.testing.assert_array_equal(encode_frame(rows, older), encode_frame(rows, schema))
+    with pytest.raises(RunFolderError, match=r"CSV encoding in format 3; this dlcourse .* reads format 1 or 2\. "
+                                             r"Train the run again"):
+        encode_frame(rows, {**schema, "format": 3})
+    broken = {**schema, "imputer": {**schema["imputer"], "categorical": {"couleur": "violet"}}}
+    with pytest.raises(RunFolderError, match="preprocessing.json is inconsistent"):
+        encode_frame(rows, broken)
+
 
 def test_imputation_statistics_come_from_the_training_split_only(tmp_path):
     frame = _table(tmp_path / "fruits.csv")

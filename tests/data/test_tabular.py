@@ -107,3 +107,36 @@ def test_numeric_column_at_prediction_time_names_the_bad_row(tmp_path):
     ds = load_csv(write(tmp_path, "n,t\n1,0\n2,1\n3,0\n"), target="t")
     with pytest.raises(DataError, match="row 2 holds 'abc'"):
         encode_frame(pd.DataFrame({"n": ["1.5", "abc"]}), ds.schema)
+
+
+def test_a_text_column_without_any_value_is_named(tmp_path):
+    from dlcourse.data.tabular import fit_imputer
+
+    with pytest.raises(DataError, match="column 'c' has no value in any row.*data.options.drop: \\[c\\]"):
+        load_csv(write(tmp_path, "n,c,t\n1,,0\n2,,1\n3,,0\n"), target="t", missing="mean", categorical=["c"])
+    ds = load_csv(write(tmp_path, "n,c,t\n1,,0\n2,,1\n3,b,0\n4,a,1\n"), target="t", missing="mean")
+    assert fit_imputer(ds.schema, ds.x[1:]) == {"strategy": "mean", "numeric": {"n": 3.0}, "categorical": {"c": "a"}}
+    with pytest.raises(DataError, match="column 'c' has no value in the training split"):
+        fit_imputer(ds.schema, ds.x[:2])
+
+
+@pytest.mark.parametrize("text, features", [
+    ("c,t\na,0\n,1\nb,0\na,1\n", ["c=a", "c=b"]),
+    ("n,t\n1,0\n,1\n3,0\n5,1\n", ["n"]),
+], ids=["text-only", "numbers-only"])
+def test_imputed_tables_with_one_kind_of_column_encode_again_from_their_parameters(tmp_path, text, features):
+    import json
+
+    import pandas as pd
+
+    from dlcourse.data.tabular import apply_imputer, fit_imputer, rebuild_encoder
+
+    ds = load_csv(write(tmp_path, text), target="t", missing="mean")
+    imputer = fit_imputer(ds.schema, ds.x)
+    assert imputer["strategy"] == "mean"
+    schema = json.loads(json.dumps({**ds.schema, "imputer": imputer}))
+    assert list(rebuild_encoder(schema).get_feature_names_out()) == features == schema["features"]
+    filled = apply_imputer(ds.schema, imputer, ds.x)
+    np.testing.assert_array_equal(filled[1], [1.0, 0.0] if features[0] == "c=a" else [3.0])
+    frame = pd.read_csv(tmp_path / "d.csv")
+    np.testing.assert_array_equal(encode_frame(frame, schema), filled)

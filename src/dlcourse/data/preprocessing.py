@@ -91,6 +91,7 @@ class Preprocessing:
 
     ``transform(x)``: raw ``(n, *feature_shape)`` array (pixels, features) -> scaled ``float32``.
     ``transform_frame(df)``: a pandas DataFrame with the CSV's feature columns -> scaled ``(n, d) float32``.
+    ``column_transformer()``: for a CSV, the fitted scikit-learn encoder rebuilt from the stored parameters.
     ``classes``: the class names in output order (classification).
     """
 
@@ -125,8 +126,21 @@ class Preprocessing:
 
     def transform_frame(self, frame) -> np.ndarray:
         from dlcourse.data.tabular import encode_frame
+
+        self._require_csv()
+        return self.scaler.transform(encode_frame(frame, self.schema))
+
+    def column_transformer(self):
+        """The CSV encoding: scikit-learn's fitted ``ColumnTransformer`` (imputation and one-hot encoding,
+        before scaling), rebuilt from the parameters in ``preprocessing.json``; its ``transform`` takes the raw
+        feature columns (stripped text categories) and ``get_feature_names_out()`` names the encoded columns."""
+        from dlcourse.data.tabular import rebuild_encoder
+
+        self._require_csv()
+        return rebuild_encoder(self.schema)
+
+    def _require_csv(self) -> None:
         from dlcourse.errors import DataError
 
         if self.schema.get("kind") != "csv":
             raise DataError("this run was not trained on a CSV file; use transform() on arrays.")
-        return self.scaler.transform(encode_frame(frame, self.schema))

@@ -5,12 +5,20 @@ boolean) columns are kept as numbers; text columns are categorical and one-hot
 encoded (one column per category, sorted). The task is stated, or inferred: a
 text target, or an integer target with few distinct values, is a classification.
 
-The encoding is recorded in ``Dataset.schema`` (saved with a run in
-``preprocessing.json``) and :func:`encode_frame` applies it again to new rows at
-prediction time. Statistics (means, ranges) are *not* computed here: scaling, and
-the imputation of missing cells (``missing: mean | median | most_frequent``), are
-fitted later on the training split only (:mod:`dlcourse.data.preprocessing`); until
-then a missing cell is ``NaN`` in ``x`` (a missing category: ``NaN`` over its one-hot block).
+The encoding is scikit-learn's: a ``ColumnTransformer`` passes the numeric columns
+through and one-hot encodes the text columns (``OneHotEncoder``, its categories being
+every value of the file, sorted). With ``missing: mean | median | most_frequent`` a
+``SimpleImputer`` of that strategy fills the numeric columns and a
+``SimpleImputer(strategy="most_frequent")`` the text columns before their one-hot
+encoding; these statistics are fitted on the training split only (:func:`fit_imputer`),
+so until then a missing cell is ``NaN`` in ``x`` (a missing category: ``NaN`` over its
+one-hot block). Scaling is separate, fitted later on the training split too
+(:mod:`dlcourse.data.preprocessing`).
+
+The encoding is recorded in ``Dataset.schema`` as plain parameters, saved with a run in
+``preprocessing.json`` (column order, categories and, under ``imputer``, the fitted
+statistics; no pickle). :func:`rebuild_encoder` makes the fitted ``ColumnTransformer``
+again from them, and :func:`encode_frame` applies it to new rows at prediction time.
 """
 
 from __future__ import annotations
@@ -21,10 +29,14 @@ from pathlib import Path
 import numpy as np
 
 from dlcourse.data.dataset import Dataset
-from dlcourse.errors import DataError, did_you_mean
+from dlcourse.errors import DataError, RunFolderError, did_you_mean
 
 MISSING_POLICIES = ("error", "drop", "mean", "median", "most_frequent")
 IMPUTE = ("mean", "median", "most_frequent")
+FORMAT = 2
+"""How the encoding is stored in a schema (``schema['format']``). Format 1 (no ``format`` key) was written
+before the encoding was scikit-learn's ``ColumnTransformer``; it holds the same parameters and reads the same."""
+READABLE_FORMATS = (1, 2)
 
 
 def _read(path: Path, sep: str):
@@ -69,28 +81,54 @@ def _infer_task(target, max_classes: int) -> str:
     return "regression"
 
 
-def encode_frame(frame, schema: dict, source: str = "data", allow_missing: bool = False) -> np.ndarray:
-    """Encode feature columns of ``frame`` (a pandas DataFrame) as ``schema`` says: ``(n, d) float32``.
+def _check_format(schema: dict) -> None:
+    found = schema.get("format", 1)
+    if isinstance(found, bool) or found not in READABLE_FORMATS:
+        from dlcourse import __version__
 
-    Used for training and again at prediction time; other columns (the target, an identifier) are
-    ignored. A missing column, or an unseen category, raises :class:`DataError` naming it; so does a
-    missing value, unless ``allow_missing`` (it is then ``NaN``, over the whole one-hot block for a
-    category) or the schema holds a fitted ``imputer`` (its values fill the cell).
-    """
-    needed = list(schema["numeric"]) + list(schema["categorical"])
+        raise RunFolderError(f"the run's preprocessing.json stores its CSV encoding in format {found!r}; this "
+                             f"dlcourse {__version__} reads format {' or '.join(map(str, READABLE_FORMATS))}.",
+                             "Train the run again with this version of dlcourse.")
+
+
+def _text_values(series) -> np.ndarray:
+    """A categorical column -> ``(n,) object`` stripped strings, ``nan`` where the cell is missing."""
+    missing = series.isna().to_numpy()
+    values = series.astype(str).str.strip().to_numpy(dtype=object)
+    values[missing] = np.nan
+    return values
+
+
+def _frame(columns: dict, schema: dict):
+    """``{column: values}`` -> a DataFrame in the schema's column order: numbers ``float64``, categories ``object``."""
+    import pandas as pd
+
+    numeric = set(schema["numeric"])
+    return pd.DataFrame({col: pd.Series(np.asarray(columns[col], dtype=np.float64 if col in numeric else object),
+                                        dtype=np.float64 if col in numeric else object)
+                         for col in _columns(schema)})
+
+
+def _columns(schema: dict) -> list[str]:
+    return list(schema["numeric"]) + list(schema["categorical"])
+
+
+def _width(schema: dict) -> int:
+    return len(schema["numeric"]) + sum(len(c) for c in schema["categorical"].values())
+
+
+def _raw_features(frame, schema: dict, source: str, allow_missing: bool):
+    """The feature columns of ``frame``, checked: a DataFrame of the schema's columns (numbers ``float64``,
+    categories ``object`` stripped strings), ``nan`` for a missing cell, rows numbered from 0."""
+    needed = _columns(schema)
     absent = [c for c in needed if c not in frame.columns]
     if absent:
         raise DataError(f"{source}: missing column(s) {', '.join(map(repr, absent))}; the model was trained on "
                         f"{', '.join(map(repr, needed))}.")
-    imputer = schema.get("imputer")
-    if imputer:
-        frame = frame.copy()
-        for col, value in {**imputer["numeric"], **imputer["categorical"]}.items():
-            frame[col] = frame[col].fillna(value)
-    if not allow_missing and frame[needed].isna().any().any():
+    if not allow_missing and not schema.get("imputer") and frame[needed].isna().any().any():
         row, col = _first_missing(frame[needed])
         raise DataError(f"{source}: missing value at row {row + 1} (line {row + 2} of the file), column '{col}'.")
-    parts = []
+    columns = {}
     for col in schema["numeric"]:
         if not _is_numeric(frame[col]):
             import pandas as pd
@@ -106,25 +144,188 @@ def encode_frame(frame, schema: dict, source: str = "data", allow_missing: bool 
         if np.any(np.abs(values) > np.finfo(np.float32).max):
             row = int(np.flatnonzero(np.abs(values) > np.finfo(np.float32).max)[0])
             raise DataError(f"{source}: column '{col}' holds a value too large for float32 at row {row + 1}.")
-        parts.append(values.astype(np.float32)[:, None])
-    for col, categories in schema["categorical"].items():
-        absent_cell = frame[col].isna().to_numpy()
-        values = frame[col].astype(str).str.strip().to_numpy()
-        lookup = {c: i for i, c in enumerate(categories)}
-        codes = np.array([lookup.get(v, -1) for v in values], dtype=np.int64)
-        unseen = (codes < 0) & ~absent_cell
-        if np.any(unseen):
-            row = int(np.flatnonzero(unseen)[0])
-            raise DataError(f"{source}: column '{col}' holds the category {values[row]!r} at row {row + 1}, "
-                            f"unseen in training (known: {', '.join(categories[:10])}).",
-                            "Use one of the known categories, or leave the cell empty to have it imputed "
-                            "(data.options.missing: most_frequent).")
-        block = np.eye(len(categories), dtype=np.float32)[np.maximum(codes, 0)]
-        block[absent_cell] = np.nan                                   # imputed later, on the training split
-        parts.append(block)
-    if not parts:
-        return np.zeros((len(frame), 0), np.float32)
-    return np.concatenate(parts, axis=1)
+        columns[col] = values
+    for col in schema["categorical"]:
+        columns[col] = _text_values(frame[col])
+    return _frame(columns, schema)
+
+
+def _feature_name(column: str, category) -> str:
+    return f"{column}={category}"
+
+
+def _column_transformer(schema: dict, strategy: str | None):
+    """The unfitted scikit-learn ``ColumnTransformer`` of ``schema``; ``strategy`` (``mean``, ``median``,
+    ``most_frequent``) adds the imputers, ``None`` leaves missing cells to the caller."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    steps = []
+    if schema["numeric"]:
+        numeric = SimpleImputer(strategy=strategy, keep_empty_features=True) if strategy else "passthrough"
+        steps.append(("numeric", numeric, list(schema["numeric"])))
+    if schema["categorical"]:
+        one_hot = OneHotEncoder(categories=[list(c) for c in schema["categorical"].values()],
+                                handle_unknown="error", sparse_output=False, dtype=np.float64,
+                                feature_name_combiner=_feature_name)
+        categorical = Pipeline([("impute", SimpleImputer(strategy="most_frequent")), ("one_hot", one_hot)]) \
+            if strategy else one_hot
+        steps.append(("categorical", categorical, list(schema["categorical"])))
+    return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0, verbose_feature_names_out=False)
+
+
+def _fitted_state(encoder) -> dict:
+    """What a fitted encoder learnt, as plain values: its columns, categories and imputation statistics."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+
+    state = {"columns": [str(c) for c in encoder.feature_names_in_], "imputes": False, "numeric_strategy": None,
+             "numeric": {}, "categorical": {}, "categories": {}}
+    for name, step, columns in encoder.transformers_:
+        if name == "numeric" and isinstance(step, SimpleImputer):
+            state["imputes"], state["numeric_strategy"] = True, step.strategy
+            state["numeric"] = {str(c): float(v) for c, v in zip(columns, step.statistics_)}
+        elif name == "categorical":
+            one_hot = step
+            if isinstance(step, Pipeline):
+                imputer, one_hot = step.named_steps["impute"], step.named_steps["one_hot"]
+                state["imputes"] = True
+                state["categorical"] = {str(c): str(v) for c, v in zip(columns, imputer.statistics_)}
+            state["categories"] = {str(c): [str(v) for v in cats] for c, cats in zip(columns, one_hot.categories_)}
+    return state
+
+
+def fit_encoder(schema: dict, frame, source: str = "the training split"):
+    """Fit scikit-learn's ``ColumnTransformer`` of ``schema`` on raw training rows ``frame`` (a DataFrame).
+
+    With ``schema['missing']`` one of ``mean | median | most_frequent`` it holds the imputers, whose
+    statistics are learnt here (so ``frame`` must be the training split only); the categories are the
+    schema's. :func:`encoder_parameters` turns the result into the plain values stored with a run.
+    Returns the fitted ``ColumnTransformer``: raw feature columns -> ``(n, d)`` encoded rows.
+    """
+    strategy = schema.get("missing") if schema.get("missing") in IMPUTE else None
+    raw = _raw_features(frame, {k: v for k, v in schema.items() if k != "imputer"}, source,
+                        allow_missing=strategy is not None)
+    if strategy:
+        for col in schema["categorical"]:
+            if raw[col].isna().all():
+                raise DataError(f"column '{col}' has no value in {source}, so its missing cells cannot take its "
+                                "most frequent category.",
+                                f"Fill in some of its cells, or ignore it with data.options.drop: [{col}].")
+    return _column_transformer(schema, strategy).fit(raw)
+
+
+def encoder_parameters(encoder, schema: dict) -> dict | None:
+    """The fitted statistics of ``encoder`` (from :func:`fit_encoder` for ``schema``) as plain JSON, or ``None``
+    if it imputes nothing: ``{"strategy": schema['missing'], "numeric": {column: value},
+    "categorical": {column: category}}``, stored as ``schema['imputer']``."""
+    state = _fitted_state(encoder)
+    if not state["imputes"]:
+        return None
+    return {"strategy": schema["missing"], "numeric": state["numeric"], "categorical": state["categorical"]}
+
+
+def rebuild_encoder(schema: dict):
+    """scikit-learn's fitted ``ColumnTransformer`` for ``schema``, made again from its stored parameters.
+
+    The same pipeline is fitted on a one-row frame holding the stored statistics (over a single row, a
+    column's mean, median and most frequent value are that row's value) and the stored categories
+    (given to ``OneHotEncoder`` explicitly); the parameters it learns are checked to equal the stored
+    ones. Without ``schema['imputer']`` the encoder imputes nothing.
+    """
+    _check_format(schema)
+    imputer = schema.get("imputer")
+    try:
+        strategy = imputer["strategy"] if imputer else None
+        row = {col: [imputer["numeric"][col] if imputer else 0.0] for col in schema["numeric"]}
+        row.update({col: [imputer["categorical"][col] if imputer else cats[0]]
+                    for col, cats in schema["categorical"].items()})
+        expected = {"columns": _columns(schema), "imputes": bool(imputer),
+                    "numeric_strategy": strategy if schema["numeric"] else None,
+                    "numeric": {c: float(v[0]) for c, v in row.items() if c in schema["numeric"]} if imputer else {},
+                    "categorical": {c: str(row[c][0]) for c in schema["categorical"]} if imputer else {},
+                    "categories": {c: [str(v) for v in cats] for c, cats in schema["categorical"].items()}}
+        encoder = _column_transformer(schema, strategy).fit(_frame(row, schema))
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+        raise RunFolderError(f"the CSV encoding stored in the run's preprocessing.json is inconsistent "
+                             f"({type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}).",
+                             "Train the run again.") from None
+    if _fitted_state(encoder) != expected:
+        raise RunFolderError("the CSV encoding stored in the run's preprocessing.json cannot be rebuilt exactly.",
+                             "Train the run again.")
+    return encoder
+
+
+def decode_rows(schema: dict, x: np.ndarray):
+    """Encoded rows ``x: (n, d)`` (``NaN`` for a missing cell) -> the raw feature columns, a DataFrame
+    (numbers, category names, ``nan`` where missing): the inverse of the one-hot encoding."""
+    x = np.asarray(x, dtype=np.float64).reshape(len(x), -1)
+    columns = {col: x[:, j] for j, col in enumerate(schema["numeric"])}
+    start = len(schema["numeric"])
+    for col, cats in schema["categorical"].items():
+        block = x[:, start:start + len(cats)]
+        values = np.asarray(cats, dtype=object)[np.argmax(np.nan_to_num(block, nan=-1.0), axis=1)] if cats \
+            else np.full(len(x), np.nan, dtype=object)
+        values[np.isnan(block).any(axis=1)] = np.nan
+        columns[col] = values
+        start += len(cats)
+    return _frame(columns, schema)
+
+
+def _first_unseen(raw, schema: dict) -> tuple[str, int] | None:
+    for col, cats in schema["categorical"].items():
+        values = raw[col].to_numpy(dtype=object)
+        known = set(cats)
+        unseen = np.array([not (v in known or (isinstance(v, float) and np.isnan(v))) for v in values], dtype=bool)
+        if unseen.any():
+            return col, int(np.flatnonzero(unseen)[0])
+    return None
+
+
+def _encode(encoder, raw, schema: dict, source: str) -> np.ndarray:
+    """``raw`` checked feature columns -> ``(n, d) float32`` through the fitted ``encoder``."""
+    if len(raw) == 0:
+        return np.zeros((0, _width(schema)), np.float32)
+    try:
+        out = encoder.transform(raw)
+    except ValueError:
+        unseen = _first_unseen(raw, schema)
+        if unseen is None:
+            raise
+        col, row = unseen
+        categories = schema["categorical"][col]
+        raise DataError(f"{source}: column '{col}' holds the category {raw[col].iloc[row]!r} at row {row + 1}, "
+                        f"unseen in training (known: {', '.join(categories[:10])}).",
+                        "Use one of the known categories, or leave the cell empty to have it imputed "
+                        "(data.options.missing: most_frequent).") from None
+    return np.asarray(out, dtype=np.float32)
+
+
+def encode_frame(frame, schema: dict, source: str = "data", allow_missing: bool = False) -> np.ndarray:
+    """Encode feature columns of ``frame`` (a pandas DataFrame) as ``schema`` says: ``(n, d) float32``.
+
+    Used for training and again at prediction time, through the ``ColumnTransformer`` rebuilt from the
+    schema (:func:`rebuild_encoder`); other columns (the target, an identifier) are ignored. A missing
+    column, or an unseen category, raises :class:`DataError` naming it; so does a missing value, unless
+    the schema holds a fitted ``imputer`` (its statistics fill the cell) or ``allow_missing`` (it is then
+    ``NaN``, over the whole one-hot block for a category).
+    """
+    raw = _raw_features(frame, schema, source, allow_missing)
+    encoder = rebuild_encoder(schema)
+    if not allow_missing or schema.get("imputer"):
+        return _encode(encoder, raw, schema, source)
+    absent = {col: raw[col].isna().to_numpy() for col in schema["categorical"]}
+    for col, cats in schema["categorical"].items():          # a placeholder, replaced by NaN below
+        if cats:
+            raw.loc[absent[col], col] = cats[0]
+    x = _encode(encoder, raw, schema, source)
+    start = len(schema["numeric"])
+    for col, cats in schema["categorical"].items():
+        x[absent[col], start:start + len(cats)] = np.nan     # imputed later, on the training split
+        start += len(cats)
+    return x
 
 
 def load_csv(path: str, target: str, task: str | None = None, missing: str = "error", sep: str = ",",
@@ -192,12 +393,15 @@ def load_csv(path: str, target: str, task: str | None = None, missing: str = "er
         if col in numeric:
             continue
         values = sorted(frame[col].dropna().astype(str).str.strip().unique().tolist())
+        if not values:
+            raise DataError(f"CSV file '{path_}': column '{col}' has no value in any row.",
+                            f"Fill it in, or ignore it with data.options.drop: [{col}].")
         if len(values) > max_categories:
             raise DataError(f"CSV file '{path_}': column '{col}' is text with {len(values)} distinct values "
                             f"(more than {max_categories}); it cannot be one-hot encoded.",
                             "Drop it (data.options.drop) or fix its values if it should be numeric.")
         cats[col] = values
-    schema = {"kind": "csv", "target": target, "numeric": numeric, "categorical": cats,
+    schema = {"kind": "csv", "format": FORMAT, "target": target, "numeric": numeric, "categorical": cats,
               "features": numeric + [f"{c}={v}" for c, vs in cats.items() for v in vs], "dropped_rows": dropped,
               "missing": missing, "sep": sep}
     x = encode_frame(frame, schema, source=f"CSV file '{path_}'", allow_missing=missing in IMPUTE)
@@ -228,48 +432,26 @@ def load_csv(path: str, target: str, task: str | None = None, missing: str = "er
 
 
 def fit_imputer(schema: dict, x_train: np.ndarray) -> dict | None:
-    """Fill values for the missing cells, from the training rows ``x_train: (n, d)`` (encoded, ``NaN`` missing).
+    """The imputation statistics, fitted on the training rows ``x_train: (n, d)`` (encoded, ``NaN`` missing).
 
-    ``schema['missing']`` picks the strategy for numeric columns (scikit-learn's ``SimpleImputer``:
-    ``mean``, ``median`` or ``most_frequent``); a text column takes its most frequent category in
-    training. Returns ``{"strategy", "numeric": {column: value}, "categorical": {column: category}}``
+    ``schema['missing']`` picks the strategy of scikit-learn's ``SimpleImputer`` for numeric columns
+    (``mean``, ``median`` or ``most_frequent``); a text column takes its most frequent category in
+    training (ties: the first in sorted order). The rows are decoded back to their raw columns and
+    the schema's ``ColumnTransformer`` is fitted on them (:func:`fit_encoder`). Returns
+    :func:`encoder_parameters`: ``{"strategy", "numeric": {column: value}, "categorical": {column: category}}``
     (plain JSON: stored in the run's ``preprocessing.json``), or ``None`` when nothing is imputed.
     """
     strategy = schema.get("missing")
     if schema.get("kind") != "csv" or strategy not in IMPUTE:
         return None
-    from sklearn.impute import SimpleImputer
-
-    numeric = list(schema["numeric"])
-    values: dict[str, float] = {}
-    if numeric:
-        block = x_train[:, :len(numeric)].astype(np.float64)
-        imputer = SimpleImputer(strategy=strategy, keep_empty_features=True).fit(block)
-        values = {col: float(v) for col, v in zip(numeric, imputer.statistics_)}
-    categories: dict[str, str] = {}
-    start = len(numeric)
-    for col, cats in schema["categorical"].items():
-        block = x_train[:, start:start + len(cats)]
-        counts = np.nansum(block, axis=0)                   # rows with the cell missing are NaN: not counted
-        categories[col] = cats[int(np.argmax(counts))]       # ties: the first category in sorted order
-        start += len(cats)
-    return {"strategy": strategy, "numeric": values, "categorical": categories}
+    return encoder_parameters(fit_encoder(schema, decode_rows(schema, x_train)), schema)
 
 
 def apply_imputer(schema: dict, imputer: dict, x: np.ndarray) -> np.ndarray:
-    """``x: (n, d)`` encoded rows with ``NaN`` cells -> a copy with :func:`fit_imputer`'s values filled in."""
-    x = np.array(x, dtype=np.float32, copy=True)
-    numeric = list(schema["numeric"])
-    for j, col in enumerate(numeric):
-        x[np.isnan(x[:, j]), j] = imputer["numeric"][col]
-    start = len(numeric)
-    for col, cats in schema["categorical"].items():
-        block = x[:, start:start + len(cats)]
-        rows = np.isnan(block).any(axis=1)
-        block[rows] = 0.0
-        block[rows, cats.index(imputer["categorical"][col])] = 1.0
-        start += len(cats)
-    return x
+    """``x: (n, d)`` encoded rows with ``NaN`` cells -> ``(n, d) float32`` with :func:`fit_imputer`'s values filled in
+    (through the ``ColumnTransformer`` rebuilt from ``imputer``)."""
+    schema = {**schema, "imputer": imputer}
+    return _encode(rebuild_encoder(schema), decode_rows(schema, x), schema, "data")
 
 
 def read_raw_rows(path: str | Path, schema: dict) -> np.ndarray:

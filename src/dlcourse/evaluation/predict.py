@@ -51,8 +51,10 @@ def predict_frame(run_dir: str | Path, frame, top: int = 3) -> list[dict]:
     """Predict raw rows given as a pandas DataFrame, for a run trained on a CSV file (``data.dataset: csv``).
 
     ``frame`` has the training file's own columns (text categories, missing cells allowed when the
-    run imputes them); the target column and any other column are ignored. One dict per row, as
-    :func:`predict_rows` (``source`` is the row's index label).
+    run imputes them); the target column and any other column are ignored. They are encoded by the
+    run's scikit-learn ``ColumnTransformer``, rebuilt from ``preprocessing.json``
+    (:func:`dlcourse.data.tabular.rebuild_encoder`). One dict per row, as :func:`predict_rows`
+    (``source`` is the row's index label).
     """
     from dlcourse.data.tabular import encode_frame
     from dlcourse.errors import DataError
