@@ -39,7 +39,7 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 rng = np.random.default_rng(0)
 plt.rcParams["figure.dpi"] = 90
 
-# %% [markdown]
+# %% [markdown] minutes=15
 # ## 1.1 Qu'est-ce que le Deep Learning ?
 #
 # Le **Machine Learning** (apprentissage automatique) construit un programme à partir d'exemples
@@ -92,7 +92,7 @@ def neurone(x, w, b):
 x_exemple = np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, 0.0]])
 print("sorties du neurone :", neurone(x_exemple, w=np.array([0.5, -1.0]), b=1.0))
 
-# %% [markdown]
+# %% [markdown] minutes=25
 # ## 1.2 Machine Learning et Deep Learning : la différence sur des données
 #
 # Prenons un problème de classification à deux classes dont la frontière n'est **pas une droite** :
@@ -202,7 +202,8 @@ print(f"réseau à une couche cachée de 64       : {reseau.score(Xd_test, yd_te
 # Sur ces petites images bien centrées, le modèle linéaire est déjà bon : le Deep Learning n'est
 # pas toujours nécessaire. Son avantage grandit avec la taille et la complexité des données
 # (photos, sons, textes), ce que montreront les chapitres 6 et 7.
-#
+
+# %% [markdown] minutes=10
 # ## 1.3 Applications du Deep Learning
 #
 # | domaine | exemples | type de réseau le plus courant |
@@ -217,7 +218,8 @@ print(f"réseau à une couche cachée de 64       : {reseau.score(Xd_test, yd_te
 #
 # Tous ces modèles reposent sur les mêmes briques que ce cours : tenseurs, couches, fonction de
 # perte, optimiseur et boucle d'entraînement.
-#
+
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - Le Deep Learning apprend une fonction composée de nombreuses couches (linéaire + activation),

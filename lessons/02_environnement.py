@@ -22,7 +22,7 @@
 # %% tags=["parameters"]
 FAST = False
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Un environnement virtuel par projet
 #
 # Chaque projet a son propre environnement Python, pour que les versions des bibliothèques
@@ -36,7 +36,8 @@ FAST = False
 #
 # Pour ce cours, `pip install -e ".[all]"` (ou simplement `make demo`) installe tout : les deux
 # frameworks, les outils des leçons et `dlcourse`.
-#
+
+# %% [markdown] minutes=5
 # ## 2.1 Installation de TensorFlow
 #
 # | machine | commande | remarque |
@@ -48,7 +49,8 @@ FAST = False
 #
 # Keras 3 peut fonctionner au-dessus de TensorFlow, de JAX ou de PyTorch ; la variable d'environnement
 # `KERAS_BACKEND` choisit (ici `tensorflow`, la valeur par défaut).
-#
+
+# %% [markdown] minutes=5
 # ## 2.2 Installation de PyTorch
 #
 # | machine | commande | remarque |
@@ -59,7 +61,8 @@ FAST = False
 #
 # Le sélecteur de la page « Get Started » de pytorch.org donne la commande exacte pour chaque
 # combinaison (système, gestionnaire de paquets, version de CUDA).
-#
+
+# %% [markdown] minutes=10
 # ## Vérifier l'installation
 #
 # Les versions installées se lisent dans les métadonnées des paquets, sans importer les
@@ -80,7 +83,7 @@ for paquet in ["tensorflow", "keras", "torch", "torchvision", "scikit-learn", "n
 # temps d'import, détecte les GPU et propose une correction pour chaque problème. On le lance
 # normalement dans un terminal ; ici depuis le notebook, avec `subprocess`.
 
-# %%
+# %% tags=["demo"] minutes=5 demo="dlcourse doctor, lancé depuis le notebook"
 import subprocess
 import sys
 
@@ -154,7 +157,7 @@ for nom, calcul in [("PyTorch", lambda: (a_torch @ a_torch).sum().item()),
     print(f"{nom:<11} produit de deux matrices {n}×{n} : {duree * 1000:.1f} ms "
           f"({2 * n ** 3 / duree / 1e9:.1f} GFLOP/s)")
 
-# %% [markdown]
+# %% [markdown] minutes=10
 # ## 2.3 Outils et bibliothèques nécessaires
 #
 # | outil | rôle | dans ce cours |
@@ -214,7 +217,7 @@ ax.set_ylabel("perte")
 ax.set_title("Courbe relue depuis le journal TensorBoard écrit par PyTorch")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - Un environnement virtuel par projet ; `pip install tensorflow` et `pip install torch` pour le CPU,

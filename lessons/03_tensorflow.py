@@ -39,7 +39,7 @@ keras.utils.set_random_seed(0)  # graines de Python, NumPy et TensorFlow d'un co
 plt.rcParams["figure.dpi"] = 90
 print("TensorFlow", tf.__version__, "| Keras", keras.__version__, "| backend :", keras.backend.backend())
 
-# %% [markdown]
+# %% [markdown] minutes=10
 # ## 3.1 Structure de TensorFlow
 #
 # | brique | rôle |
@@ -92,7 +92,8 @@ print("mêmes résultats :", np.allclose(pas_eager(x).numpy(), pas_graphe(x).num
 #
 # **Keras 3** est l'API de haut niveau de TensorFlow. C'est aujourd'hui une bibliothèque
 # indépendante (`import keras`) qui peut aussi tourner sur JAX ou PyTorch ; ici, son backend est TensorFlow.
-#
+
+# %% [markdown] minutes=20
 # ## 3.2 Tenseurs et opérations de base
 #
 # Un tenseur a une **forme** (`shape`), un **type** (`dtype`) et un **appareil** (`device`).
@@ -217,7 +218,7 @@ lot_images = tf.cast(tf.random.uniform((5, 28, 28), maxval=256, dtype=tf.int32),
 print(aplatir(lot_images).shape, float(tf.reduce_max(aplatir(lot_images))) <= 1.0)
 print(tf.reduce_mean(centrer(donnees), axis=0).numpy().round(6))
 
-# %% [markdown]
+# %% [markdown] minutes=20
 # ## Différentiation automatique avec `tf.GradientTape`
 #
 # Entraîner un réseau, c'est calculer la dérivée de la perte par rapport à chaque poids.
@@ -325,7 +326,7 @@ def gradient_mse(w, b, x, y):
 print(derivee(tf.constant([0.0, 1.0, 2.0])).numpy())  # 3x² + 2 : [2, 5, 14]
 print([float(g) for g in gradient_mse(tf.Variable(0.0), tf.Variable(0.0), x_reg, y_reg)])
 
-# %% [markdown]
+# %% [markdown] minutes=25
 # ## 3.3 Création de modèles avec l'API Keras
 #
 # Keras propose trois façons de décrire un modèle. Construisons **le même** réseau (64 pixels →
@@ -460,7 +461,7 @@ def construire_modele():
 # %%
 print(construire_modele().count_params())
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - TensorFlow exécute immédiatement (*eager*) ; `tf.function` compile en graphe pour aller plus vite.

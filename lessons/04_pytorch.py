@@ -54,7 +54,7 @@ keras.utils.set_random_seed(0)
 plt.rcParams["figure.dpi"] = 90
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__)
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## 4.1 Structure de PyTorch
 #
 # | PyTorch | rôle | jumeau TensorFlow / Keras |
@@ -69,7 +69,8 @@ print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__)
 #
 # PyTorch est *eager* depuis toujours : le graphe de calcul est construit au fil de l'exécution, ce
 # qui permet d'utiliser librement `if`, `for` et le débogueur Python dans un modèle.
-#
+
+# %% [markdown] minutes=25
 # ## 4.2 Tenseurs et opérations de base
 #
 # Les mêmes notions qu'au chapitre 3, côte à côte :
@@ -253,7 +254,7 @@ def gradient_mse(w, b, x, y):
 # %%
 print(derivee(torch.tensor([0.0, 1.0, 2.0])))  # 3x² + 2 : [2, 5, 14]
 
-# %% [markdown]
+# %% [markdown] minutes=30
 # ## 4.3 Création de modèles avec l'API PyTorch
 #
 # Un modèle est une sous-classe de `nn.Module` : les couches dans `__init__`, le calcul dans
@@ -449,7 +450,7 @@ droite = nn.Linear(1, 1)
 pertes_droite = entrainer(droite, x_droite, 3 * x_droite + 1, epoques=50)
 print(f"perte {pertes_droite[0]:.2f} -> {pertes_droite[-1]:.4f} ; w = {droite.weight.item():.2f}, b = {droite.bias.item():.2f}")
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # | notion | PyTorch | TensorFlow / Keras |

@@ -50,7 +50,7 @@ plt.rcParams["figure.dpi"] = 90
 dossier = Path(tempfile.mkdtemp(prefix="chapitre5-"))  # tous les fichiers du chapitre vont ici
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__, "| pandas", pd.__version__)
 
-# %% [markdown]
+# %% [markdown] minutes=20
 # ## 5.1 Collecte et prétraitement des données
 #
 # Un réseau de neurones ne lit que des tenseurs de nombres à virgule (`float32`) : tout le travail
@@ -225,7 +225,7 @@ fig.suptitle("Le dossier d'images relu : un sous-dossier par classe")
 fig.tight_layout()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] minutes=35
 # ## 5.2 Création de jeux de données
 #
 # ### Découper sans tricher : mélangé et stratifié
@@ -647,7 +647,7 @@ def creer_lots(x, y, taille_lot, graine):
 # %%
 print("TensorFlow :", [yb.numpy().tolist() for _, yb in creer_lots(x_exemple, y_exemple, 4, graine=0)])
 
-# %% [markdown]
+# %% [markdown] minutes=20
 # ## 5.3 Augmentation des données
 #
 # Augmenter, c'est appliquer à chaque image d'entraînement, **à chaque époque**, une transformation
@@ -850,7 +850,7 @@ print("TensorFlow : images retournées :",
       [bool(np.array_equal(a, g[:, ::-1])) for a, g in zip(aug_tf.numpy(), gris)])
 print("évaluation : identité ?", np.array_equal(augmenter(gris, etiquettes_gris, entrainement=False)[0].numpy(), gris))
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - Lire : `pandas.read_csv` (les cases vides deviennent `NaN`), un dossier par classe pour les images

@@ -54,7 +54,7 @@ keras.utils.set_random_seed(0)
 plt.rcParams["figure.dpi"] = 90
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__, "| Keras", keras.__version__)
 
-# %% [markdown]
+# %% [markdown] minutes=30
 # ## 6.1 Concepts d'entraînement
 #
 # Entraîner un réseau, c'est répéter : **prédire** sur un lot, **mesurer** l'écart avec la fonction
@@ -383,7 +383,7 @@ def f1_macro(etiquettes, logits):
 # %%
 print([t.numpy().round(3) for t in scores_par_classe(etiquettes, logits_exemple)], round(f1_macro(etiquettes, logits_exemple), 4))
 
-# %% [markdown]
+# %% [markdown] minutes=35
 # ## 6.2 Entraînement d'un modèle de classification
 #
 # Le cours entraîne un perceptron multicouche sur MNIST (images 28 × 28). MNIST se télécharge
@@ -771,7 +771,7 @@ classifieur.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-2), loss=fo
 classifieur.fit(x_u8 / 255.0, y_u8, epochs=3 if FAST else 10, batch_size=32, verbose=0)
 print("Keras : exactitude sur le test", round(classifieur.evaluate(x_test_u8 / 255.0, y_test_u8, verbose=0)[1], 3))
 
-# %% [markdown]
+# %% [markdown] minutes=25
 # ## 6.3 Entraînement d'un modèle de régression
 #
 # Le code du cours, dans les deux frameworks : une droite $y = 3x + \text{bruit}$, 100 points,
@@ -949,7 +949,7 @@ plt.show()
 # `configs/linear_regression.yaml`) en appliquant des réglages `clé=valeur`, et
 # `dlcourse.run_experiment` l'entraîne avec le framework demandé (c'est ce que fait `dlcourse train`) :
 
-# %%
+# %% tags=["demo"] minutes=10 demo="les exemples du chapitre avec dlcourse.run_experiment, dans les deux frameworks"
 import tempfile
 
 import pandas as pd
@@ -1098,7 +1098,7 @@ pertes_droite = entrainer(droite, x_np, y_np, epoques=EPOQUES, lr=0.01, taille_l
 print(f"Keras : perte {pertes_droite[0]:.2f} -> {pertes_droite[-1]:.3f}, w = {float(droite.layers[0].kernel.numpy()[0, 0]):.3f} "
       f"(moindres carrés : {w_ideal:.3f})")
 
-# %% [markdown]
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # | notion | PyTorch | TensorFlow / Keras |

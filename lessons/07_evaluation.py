@@ -60,7 +60,7 @@ plt.rcParams["figure.dpi"] = 90
 dossier_runs = Path(tempfile.mkdtemp(prefix="chapitre7-"))  # les dossiers d'expériences de ce notebook
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__, "| Keras", keras.__version__)
 
-# %% [markdown]
+# %% [markdown] minutes=25
 # ## 7.1 Métriques d'évaluation
 #
 # Reprenons les chiffres manuscrits 8 × 8 (1 797 images, 10 classes) avec le découpage du chapitre 4 :
@@ -301,7 +301,8 @@ for nom, *valeurs in lignes:
 # une fraude (rappel) ou déranger un client honnête (précision). Sur des classes déséquilibrées, regardez
 # toujours la matrice de confusion, le rappel de la classe rare, le F1 ou l'exactitude équilibrée,
 # jamais l'exactitude seule.
-#
+
+# %% [markdown] minutes=20
 # ## Un réseau convolutif pour les images
 #
 # Le perceptron aplatit l'image dès la première couche : il ignore que deux pixels voisins sont liés, et
@@ -481,7 +482,7 @@ def construire_cnn():
 # %%
 print(construire_cnn()(np.zeros((3, 8, 8, 1), "float32")).shape)
 
-# %% [markdown]
+# %% [markdown] minutes=20
 # ## 7.2 Techniques de régularisation
 #
 # Un modèle **surapprend** quand il apprend par cœur son ensemble d'entraînement au lieu de la règle
@@ -525,7 +526,7 @@ print("Keras, training=True :", keras.layers.Dropout(0.5, seed=0)(np.ones((1, 8)
 # quelques minutes) ; le mode rapide n'en fait que 10, avec PyTorch seul : trop peu pour que la ligne de
 # base surapprenne vraiment, les courbes montrent alors surtout le début de l'apprentissage.
 
-# %%
+# %% tags=["demo"] minutes=10 demo="dlcourse experiment regularization digits_cnn"
 from dlcourse.runs import read_run
 from dlcourse.training import experiments
 
@@ -581,7 +582,8 @@ plt.show()
 # la moyenne et la variance *du lot* et met à jour des moyennes mobiles (`running_mean`, `running_var` en
 # PyTorch, `moving_mean`, `moving_variance` en Keras) ; en inférence, elle utilise ces moyennes mobiles.
 # Ce point compte pour le transfert, juste après.
-#
+
+# %% [markdown] minutes=25
 # ## 7.3 L'apprentissage par transfert
 #
 # Un modèle entraîné sur une grande tâche *source* a appris des caractéristiques (bords, traits, formes)
@@ -608,7 +610,7 @@ plt.show()
 # et n'essaie qu'une taille : ses chiffres sont indicatifs, et sur une seule graine l'ordre des méthodes
 # peut s'inverser.
 
-# %%
+# %% tags=["demo"] minutes=10 demo="dlcourse experiment transfer"
 debut = time.perf_counter()
 dossier_transfert = experiments.transfer(
     "transfer_source", "transfer_target", sizes=[10] if FAST else [10, 30, 100], frameworks=("torch", "tensorflow"),
@@ -795,7 +797,7 @@ print("poids entraînables :", sum(int(np.prod(w.shape)) for w in modele_gele_ke
 # dans la zone où la perte descend le plus franchement, bien avant la divergence : la règle « vallée » de
 # fast.ai, « minimum / 10 » ou « pente la plus forte ». C'est la fonction derrière `dlcourse lr-find` :
 
-# %%
+# %% tags=["demo"] minutes=5 demo="le test de plage de taux de dlcourse lr-find"
 from dlcourse.config import load_config
 from dlcourse.training.lr_find import find_lr
 
@@ -829,7 +831,8 @@ plt.show()
 # `benchmarks/lr_find_check.py` compare chaque règle au meilleur taux trouvé en entraînant vraiment.
 # En ligne de commande, `dlcourse lr-find digits_cnn` écrit le graphique et affiche la commande
 # `dlcourse train` qui utilise le taux suggéré.
-#
+
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - L'exactitude ne suffit pas : matrice de confusion (lignes = vraies classes), précision, rappel, F1 par

@@ -56,7 +56,7 @@ pd.set_option("display.max_colwidth", 80)
 dossier = Path(tempfile.mkdtemp(prefix="chapitre8-"))
 print("PyTorch", torch.__version__, "| TensorFlow", tf.__version__, "| Keras", keras.__version__)
 
-# %% [markdown]
+# %% [markdown] minutes=20
 # ## 8.1 Résumé des concepts abordés
 #
 # Le cours a suivi le chemin de tout projet de Deep Learning :
@@ -206,7 +206,8 @@ plt.show()
 # (`config.yaml`, `history.csv`, `metrics.json`, le modèle au format natif, les journaux
 # TensorBoard) ; `dlcourse compare digits_mlp` fait la même chose en ligne de commande, chaque
 # framework dans son propre processus, et `dlcourse report` en tire une page HTML.
-#
+
+# %% [markdown] minutes=20
 # ## 8.2 Ressources supplémentaires
 #
 # ### Livres
@@ -373,7 +374,8 @@ print("plus grand écart :", max((g - m).abs().max().item() for g, m in zip(lot_
 # ([pytorch.org/tutorials/intermediate/ddp_tutorial.html](https://pytorch.org/tutorials/intermediate/ddp_tutorial.html)),
 # la page de `torchrun` ([pytorch.org/docs/stable/elastic/run.html](https://pytorch.org/docs/stable/elastic/run.html))
 # et celle de la précision mixte automatique ([pytorch.org/docs/stable/amp.html](https://pytorch.org/docs/stable/amp.html)).
-#
+
+# %% [markdown] minutes=45
 # ## 8.3 Questions et réponses
 #
 # Voici les questions que posent le plus souvent les personnes qui suivent ce cours. Quand c'est
@@ -639,7 +641,8 @@ pd.DataFrame(DIFFERENCES, columns=["élément", "Keras 3", "PyTorch", "ce que fi
 # d'apprentissage avec), passez en précision mixte (`--precision bf16` ou `16-mixed`), évaluez sous
 # `torch.no_grad()`, et ne gardez pas de tenseurs du graphe dans une liste (`perte.item()` plutôt que
 # `perte`). `nvidia-smi` montre qui occupe la mémoire du GPU.
-#
+
+# %% [markdown] minutes=5
 # ## Résumé
 #
 # - Le cycle d'un projet : données (découper d'abord, statistiques de l'entraînement seul), modèle

@@ -1,4 +1,4 @@
-"""``dlcourse lessons list|open|build``, ``dlcourse check`` and ``dlcourse quiz``.
+"""``dlcourse lessons list|open|build|plan``, ``dlcourse check`` and ``dlcourse quiz``.
 
 Only the standard library is imported here; each handler imports what it needs.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("lessons", help="the course's executable lessons (list, open, build)",
+    p = subparsers.add_parser("lessons", help="the course's executable lessons (list, open, build, plan)",
                               description="The course's lessons, one per chapter, as Jupyter notebooks.")
     sub = p.add_subparsers(dest="lessons_command", metavar="ACTION")
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
@@ -46,8 +46,20 @@ def register(subparsers) -> None:
     q.add_argument("--fast", action="store_true", help="run each lesson in fast mode (FAST = True)")
     q.add_argument("--no-execute", action="store_true", help="write the notebooks without running them")
     q.add_argument("--no-html", action="store_true", help="do not write the HTML pages")
+    q.add_argument("--slides", action="store_true",
+                   help="also write each lesson's slide deck (reveal.js, opens offline) into the output "
+                        "folder's slides/")
     q.add_argument("--timeout", type=float, default=600, help="seconds allowed per cell (default 600)")
     q.set_defaults(func=_cmd_build)
+
+    q = sub.add_parser("plan", help="the course's timed three-day plan, in French",
+                       description="Print the timed plan of the three-day course (sections, demonstrations, "
+                                   "exercises and quizzes, with start times and pauses), computed from the "
+                                   "durations written in the lessons; --out also writes plan.md and plan.html.")
+    q.add_argument("--out", type=Path, default=None, help="folder to write plan.md and plan.html into")
+    q.add_argument("--markdown", action="store_true",
+                   help="print the plan as Markdown (the text of plan.md) instead of the terminal view")
+    q.set_defaults(func=_cmd_plan)
 
     c = subparsers.add_parser("check", help="check your solution to an exercise (answers in French)",
                               description="Run FILE (default ./EXERCISE.py) in a separate process with a time "
@@ -148,6 +160,7 @@ def _cmd_build(args) -> int:
     if not args.chapters:
         clean_out_dir(out)
     version = "student" if args.student else "trainer"
+    _write_plan_and_glossary(out)
     for lesson in lessons:
         print(f"building chapter {lesson.number} ({lesson.path.name}, {version} version"
               f"{', fast mode' if args.fast else ''})...", flush=True)
@@ -155,8 +168,34 @@ def _cmd_build(args) -> int:
                              run=not args.no_execute, html=not args.no_html, timeout=args.timeout)
         shown = built.notebook if built.html is None else f"{built.notebook} and {built.html.name}"
         print(f"  wrote {shown} in {built.seconds:.1f} s", flush=True)
+        if args.slides:
+            from dlcourse.lessons.slides import write_slides
+
+            print(f"  wrote {write_slides(built.notebook, out)}", flush=True)
     written = copy_exercises(out, student=args.student, chapters={lesson.number for lesson in lessons})
     print(f"{len(lessons)} lesson(s) and {len(written)} exercise file(s) in {out}/")
+    if args.slides:
+        print(f"slide decks in {out / 'slides'}/ (open an .html file in a browser; S shows the speaker notes)")
+    return 0
+
+
+def _write_plan_and_glossary(out: Path) -> None:
+    """The course's plan (plan.md, plan.html) and glossary (glossaire.md, glossaire.html) in a build folder."""
+    from dlcourse.lessons.glossaire import glossary_path, write_glossary
+    from dlcourse.lessons.plan import write_plan
+
+    written = write_plan(out) + (write_glossary(out) if glossary_path().is_file() else [])
+    print(f"wrote {', '.join(p.name for p in written)} in {out}/", flush=True)
+
+
+def _cmd_plan(args) -> int:
+    from dlcourse.lessons.plan import build_plan, render_markdown, render_text, write_plan
+
+    plan = build_plan()
+    print(render_markdown(plan) if args.markdown else render_text(plan), end="")
+    if args.out is not None:
+        written = write_plan(args.out)
+        print(f"wrote {' and '.join(str(p) for p in written)}", file=sys.stderr)
     return 0
 
 

@@ -293,8 +293,10 @@ def build_lesson(lesson: Lesson, out_dir: Path, student: bool = False, fast: boo
     """
     import nbformat
 
+    from dlcourse.lessons.glossaire import link_terms
+
     start = time.perf_counter()
-    nb = inject_parameters(read_notebook(lesson), fast)
+    nb = inject_parameters(link_terms(read_notebook(lesson), lesson), fast)  # first appearances → glossary
     if run:
         with tempfile.TemporaryDirectory(prefix=f"dlcourse-{lesson.stem}-") as cwd:
             nb = execute(nb, Path(cwd), timeout=timeout, lesson_name=lesson.path.name)
@@ -345,7 +347,7 @@ def copy_exercises(out_dir: Path, student: bool, chapters: set[int] | None = Non
 
 
 def clean_out_dir(out_dir: Path) -> None:
-    """Remove a previous build's notebooks, pages, exercises and quizzes from ``out_dir`` (nothing else)."""
+    """Remove a previous build's notebooks, pages, exercises, quizzes and slides from ``out_dir`` (nothing else)."""
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         return
@@ -353,6 +355,7 @@ def clean_out_dir(out_dir: Path) -> None:
         p.unlink()
     shutil.rmtree(out_dir / "exercises", ignore_errors=True)
     shutil.rmtree(out_dir / "quizzes", ignore_errors=True)
+    shutil.rmtree(out_dir / "slides", ignore_errors=True)
 
 
 __all__ = ["build_lesson", "copy_exercises", "clean_out_dir", "student_version", "trainer_version",
