@@ -106,6 +106,10 @@ def _add_demo(sub) -> None:
 def _add_doctor(sub) -> None:
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
     p.add_argument("--skip-training", action="store_true", help="do not run the tiny training step")
+    p.add_argument("--classroom", action="store_true",
+                   help="what a learner's laptop needs for the training day (Python, free disk, memory, a training "
+                        "step in each framework, JupyterLab), answered in French with a fix per problem; exit code 1 "
+                        "when something needed is missing")
     p.set_defaults(func=lambda a: __import__("dlcourse.doctor", fromlist=["main"]).main(a))
 
 

@@ -2,6 +2,10 @@
 
 Each framework is checked in its own subprocess (import, version, CUDA/MPS, and one
 tiny training step), so a broken framework cannot crash the doctor itself.
+
+``dlcourse doctor --classroom`` answers, in French, whether a learner's laptop is ready for the
+training day: Python version, free disk, memory, one training step in each framework (timed),
+JupyterLab and its kernel, and both frameworks usable in one notebook; a fix for each problem.
 """
 
 from __future__ import annotations
@@ -79,6 +83,20 @@ def _version(name: str) -> str | None:
         return None
 
 
+def _probe_process(name: str, train: bool, timeout: float) -> tuple[subprocess.CompletedProcess | None, float]:
+    """Run :data:`_PROBE` for framework ``name`` in a fresh interpreter: (the finished process, or ``None``
+    when it ran past ``timeout`` seconds; the seconds it took)."""
+    import time
+
+    args = [sys.executable, "-c", _PROBE, name] + (["train"] if train else [])
+    start = time.perf_counter()
+    try:
+        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return None, time.perf_counter() - start
+    return proc, time.perf_counter() - start
+
+
 def probe_framework(name: str, train: bool, timeout: float = 180) -> Check:
     from dlcourse.frameworks import label as framework_label
 
@@ -86,10 +104,8 @@ def probe_framework(name: str, train: bool, timeout: float = 180) -> Check:
     install = f"pip install 'dlcourse[{name}]'"
     if _version(name) is None:
         return Check(label, WARN, "not installed", f"install it with: {install} (optional if you use the other one)")
-    args = [sys.executable, "-c", _PROBE, name] + (["train"] if train else [])
-    try:
-        proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
+    proc, _ = _probe_process(name, train, timeout)
+    if proc is None:
         return Check(label, FAIL, f"did not answer within {timeout:.0f}s", "reinstall it: " + install)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("DOCTOR")), None)
     if proc.returncode != 0 or line is None:
@@ -132,6 +148,8 @@ def run_checks(train: bool = True) -> list[Check]:
 
 
 def main(args) -> int:
+    if getattr(args, "classroom", False):
+        return classroom_main(args)
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -153,4 +171,193 @@ def main(args) -> int:
         console.print(f"[bold red]{len(broken)} required part(s) broken: {', '.join(broken)}.")
         return 1
     console.print("[green]Everything required works.")
+    return 0
+
+
+# ----------------------------------------------------------------------------- dlcourse doctor --classroom
+# What a learner's laptop needs for the training day, answered in French with a fix per problem.
+MIN_FREE_DISK_GB = 5.0
+MIN_MEMORY_GB = 4.0
+CLASSROOM_TIMEOUT = 180.0
+GB = 1e9
+_STATE = {OK: "ok", WARN: "attention", FAIL: "problème"}
+
+
+def python_version() -> tuple[int, int, int]:
+    """The running interpreter's version (a probe the tests replace)."""
+    return tuple(sys.version_info[:3])
+
+
+def required_python() -> tuple[int, int]:
+    """The oldest Python dlcourse supports, from its metadata's ``Requires-Python`` (``>=3.10``)."""
+    import re
+
+    try:
+        spec = metadata.metadata("dlcourse").get("Requires-Python") or ""
+    except metadata.PackageNotFoundError:
+        spec = ""
+    match = re.search(r">=\s*(\d+)\.(\d+)", spec)
+    return (int(match.group(1)), int(match.group(2))) if match else (3, 10)
+
+
+def free_disk(folder) -> int:
+    """Free bytes on the disk holding ``folder``."""
+    import shutil
+
+    return shutil.disk_usage(folder).free
+
+
+def total_memory() -> int | None:
+    """This machine's memory in bytes (``None`` when it cannot be read)."""
+    try:
+        if sys.platform == "win32":
+            import ctypes
+
+            class _Status(ctypes.Structure):
+                _fields_ = [("length", ctypes.c_ulong), ("load", ctypes.c_ulong), ("total", ctypes.c_ulonglong),
+                            ("avail", ctypes.c_ulonglong), ("page_total", ctypes.c_ulonglong),
+                            ("page_avail", ctypes.c_ulonglong), ("virtual_total", ctypes.c_ulonglong),
+                            ("virtual_avail", ctypes.c_ulonglong), ("extended", ctypes.c_ulonglong)]
+
+            status = _Status()
+            status.length = ctypes.sizeof(_Status)
+            ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status))
+            return int(status.total) or None
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def importable(module: str) -> str | None:
+    """``None`` when ``module`` imports, else the reason it does not."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except Exception as exc:                                   # a broken install raises anything
+        from dlcourse.errors import first_sentence
+
+        return "absent" if isinstance(exc, ModuleNotFoundError) and exc.name == module else first_sentence(exc)
+    return None
+
+
+def training_step(name: str, timeout: float = CLASSROOM_TIMEOUT) -> tuple[dict | None, str, float]:
+    """One tiny training step (forward, backward, update) of framework ``name`` in its own process, with a
+    time limit: (what the probe reported or ``None``, the problem in French, seconds)."""
+    if _version(name) is None:
+        return None, "non installé", 0.0
+    proc, seconds = _probe_process(name, train=True, timeout=timeout)
+    if proc is None:
+        return None, f"pas de réponse en {timeout:.0f} s", seconds
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("DOCTOR")), None)
+    if proc.returncode != 0 or line is None:
+        last = (proc.stderr.strip().splitlines() or [f"code de sortie {proc.returncode}"])[-1]
+        if proc.returncode < 0:
+            last = f"arrêté par le signal {-proc.returncode}"
+        return None, f"installé mais en panne : {last}", seconds
+    return json.loads(line[len("DOCTOR"):]), "", seconds
+
+
+def classroom_checks(train: bool = True, timeout: float = CLASSROOM_TIMEOUT) -> list[Check]:
+    """What a learner's laptop must have for the day: Python, free disk, memory, a training step in each
+    framework, JupyterLab and its kernel, and both frameworks usable in one notebook; French, a fix per problem."""
+    from pathlib import Path
+
+    from dlcourse.frameworks import FRAMEWORKS as REGISTRY
+
+    py = sys.executable
+    checks = []
+    version, needed = python_version(), required_python()
+    shown = ".".join(map(str, version))
+    wanted = ".".join(map(str, needed))
+    checks.append(Check("Python", OK, f"{shown} ({py})") if tuple(version[:2]) >= needed else
+                  Check("Python", FAIL, f"{shown} : dlcourse demande Python {wanted} ou plus récent",
+                        "Installez Python 3.11 (https://www.python.org/downloads/), puis relancez avec lui "
+                        "l'installateur du dossier de la formation : PYTHON=python3.11 sh installer.sh (sous "
+                        "Windows : installer.bat)."))
+    home = Path.home()
+    free = free_disk(home) / GB
+    checks.append(Check("Espace disque", OK, f"{free:.1f} Go libres ({home})") if free >= MIN_FREE_DISK_GB else
+                  Check("Espace disque", FAIL, f"{free:.1f} Go libres ({home}), il en faut {MIN_FREE_DISK_GB:g}",
+                        f"Libérez au moins {MIN_FREE_DISK_GB - free:.1f} Go sur ce disque : videz la corbeille et "
+                        "supprimez les fichiers dont vous n'avez plus besoin (téléchargements, vidéos)."))
+    memory = total_memory()
+    if memory is None:
+        checks.append(Check("Mémoire", WARN, "taille inconnue sur ce système",
+                            f"Vérifiez que ce poste a au moins {MIN_MEMORY_GB:g} Go de mémoire."))
+    elif memory / GB >= MIN_MEMORY_GB:
+        checks.append(Check("Mémoire", OK, f"{memory / GB:.1f} Go"))
+    else:
+        checks.append(Check("Mémoire", FAIL, f"{memory / GB:.1f} Go, il en faut {MIN_MEMORY_GB:g}",
+                            "Prévoyez un autre poste pour la journée ; à défaut, fermez toutes les autres "
+                            "applications et exécutez les leçons en mode rapide (FAST = True)."))
+    working = []
+    for name, framework in REGISTRY.items():
+        part = f"{framework.label} : pas d'entraînement"
+        install = f'{py} -m pip install "dlcourse[{framework.extra}]"'
+        if not train:
+            found = _version(name)
+            checks.append(Check(framework.label, OK if found else FAIL, found or "non installé",
+                                "" if found else f"Installez-le : {install}"))
+            working += [name] if found else []
+            continue
+        info, problem, seconds = training_step(name, timeout)
+        if info is None and problem == "non installé":
+            checks.append(Check(part, FAIL, problem, f"Installez-le : {install} (ou relancez l'installateur "
+                                                     "du dossier de la formation)."))
+        elif info is None and problem.startswith("pas de réponse"):
+            checks.append(Check(part, FAIL, problem,
+                                "Fermez les autres applications et relancez : dlcourse doctor --classroom ; si le "
+                                f"problème persiste, réinstallez : {py} -m pip install --force-reinstall "
+                                f"{framework.module}"))
+        elif info is None:
+            checks.append(Check(part, FAIL, problem,
+                                f"Réinstallez-le : {py} -m pip install --force-reinstall {framework.module}"))
+        else:
+            accel = "CUDA" if info["cuda"] else "Apple MPS" if info["mps"] else "CPU"
+            imported = info["import_seconds"]
+            checks.append(Check(part, OK, f"{info['version']}, {accel} : un petit entraînement (avant, arrière, "
+                                          f"mise à jour) réussi en {seconds:.1f} s, dont {imported:.1f} s d'import"))
+            working.append(name)
+    for module, label in (("jupyterlab", "JupyterLab"), ("ipykernel", "Noyau Jupyter (ipykernel)")):
+        problem = importable(module)
+        checks.append(Check(label, OK, _version(module) or "importable") if problem is None else
+                      Check(label, FAIL, "absent" if problem == "absent" else f"en panne : {problem}",
+                            f'Installez-le : {py} -m pip install "dlcourse[lessons]"'))
+    if len(working) == len(REGISTRY) and triton_installed():
+        checks.append(Check("Les deux frameworks dans un notebook", FAIL,
+                            "triton est installé : un notebook qui charge TensorFlow puis crée un optimiseur "
+                            "PyTorch plante",
+                            f"Désinstallez-le (PyTorch n'en a besoin que pour torch.compile sur GPU NVIDIA) : "
+                            f"{UNINSTALL_TRITON}"))
+    return checks
+
+
+def classroom_main(args) -> int:
+    """``dlcourse doctor --classroom``: exit code 0 when the laptop is ready for the day, 1 otherwise."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    from dlcourse.console import console as make_console
+
+    console = make_console()
+    train = not getattr(args, "skip_training", False)
+    with Console(stderr=True).status("vérification de ce poste pour la formation "
+                                     "(Python, disque, mémoire, un pas d'entraînement par framework, JupyterLab)..."):
+        checks = classroom_checks(train=train)
+    table = Table(title="dlcourse doctor --classroom : ce poste est-il prêt pour la formation ?")
+    for col in ("élément", "état", "détail", "correction"):
+        table.add_column(col)
+    style = {OK: "green", WARN: "yellow", FAIL: "bold red"}
+    for c in checks:
+        table.add_row(escape(c.part), f"[{style[c.status]}]{_STATE[c.status]}", escape(c.detail), escape(c.fix))
+    console.print(table)
+    broken = [c.part for c in checks if c.status == FAIL]
+    if broken:
+        console.print(f"[bold red]{len(broken)} problème(s) à corriger avant la formation : "
+                      f"{escape(', '.join(broken))}. Appliquez la correction de chaque ligne, puis relancez : "
+                      "dlcourse doctor --classroom")
+        return 1
+    console.print("[green]Ce poste est prêt pour la formation.")
     return 0

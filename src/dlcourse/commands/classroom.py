@@ -1,4 +1,4 @@
-"""``dlcourse classroom serve|join|leave|status``: the training room.
+"""``dlcourse classroom serve|join|leave|status|bundle|verify``: the training room and its offline bundle.
 
 Only the standard library is imported here; the server's packages (Starlette, uvicorn, qrcode: the
 ``classroom`` extra) are imported by ``serve`` when it runs.
@@ -49,6 +49,33 @@ def register(subparsers) -> None:
 
     q = sub.add_parser("status", help="whether this laptop has joined a room, and the results waiting to be sent")
     q.set_defaults(func=_cmd_status)
+
+    q = sub.add_parser("bundle", help="write everything the learners' laptops need offline into a folder (trainer)",
+                       description="Write into DIR (a new folder, e.g. on a USB key) the student build of the course "
+                                   "with its slides, plan and glossary, the cached datasets and pretrained weights, "
+                                   "the dlcourse wheel, installers for Linux/macOS and Windows, the trainer's notes "
+                                   "(LISEZMOI.md) and a manifest of every file's SHA-256. Its size is announced and "
+                                   "checked against the free disk first; nothing is left half-written.")
+    q.add_argument("dir", metavar="DIR", type=Path, help="the folder to write (must not exist yet, or be empty)")
+    q.add_argument("--fast", action="store_true", help="execute the lessons in fast mode (FAST = True)")
+    q.add_argument("--no-execute", action="store_true",
+                   help="write the notebooks without running them (no outputs; the fastest)")
+    q.add_argument("--lessons-from", metavar="BUILD_DIR", type=Path, default=None,
+                   help="copy this student build (from 'dlcourse lessons build --student') instead of building "
+                        "the course; a trainer build is refused")
+    q.add_argument("--wheel", metavar="FILE", type=Path, default=None,
+                   help="the dlcourse wheel to ship (default: built from the source checkout dlcourse runs from)")
+    q.add_argument("--with-wheels", action="store_true",
+                   help="also ship the wheels of every dependency (downloaded now: needs internet; several GB), "
+                        "so that the laptops install without internet")
+    q.set_defaults(func=lambda a: __import__("dlcourse.classroom.bundle", fromlist=["cmd_bundle"]).cmd_bundle(a))
+
+    q = sub.add_parser("verify", help="check a bundle's files against its manifest (missing, altered, extra)",
+                       description="Hash every file of the bundle DIR again and compare with its manifest.json: "
+                                   "one table of the missing, altered and extra files. Exit code 0 when intact, "
+                                   "1 when not.")
+    q.add_argument("dir", metavar="DIR", help="the folder written by 'dlcourse classroom bundle'")
+    q.set_defaults(func=lambda a: __import__("dlcourse.classroom.bundle", fromlist=["cmd_verify"]).cmd_verify(a))
 
 
 def _server_default() -> str:
