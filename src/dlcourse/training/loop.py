@@ -58,6 +58,20 @@ def _tensorboard(control: TrainingControl):
     return EpochWriter(folder)
 
 
+_FIRST_STEP_FILE = "DLCOURSE_FIRST_STEP_FILE"
+
+
+def _first_step_done() -> None:
+    """For the start-up benchmark: with ``$DLCOURSE_FIRST_STEP_FILE`` set, write the wall-clock time
+    (``time.time()``) at which this process finished its first optimizer steps into it, once."""
+    import os
+
+    path = os.environ.pop(_FIRST_STEP_FILE, None)
+    if path:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(f"{time.time():.6f}\n")
+
+
 def fit(backend, model, config, splits, reporter: Reporter | None = None,
         control: TrainingControl | None = None) -> list[dict]:
     """Train ``model`` on ``splits`` as ``config`` says; returns one dict of logs per epoch.
@@ -129,6 +143,7 @@ def fit(backend, model, config, splits, reporter: Reporter | None = None,
                 elif fault is not None:
                     end = fault                              # the fault starts the next call
                 done, losses, out = engine.run(order[step * bs:end * bs])
+                _first_step_done()
                 if done and not math.isfinite(float(losses[-1])):
                     raise _diverged(float(losses[-1]), epoch, step + done, config, control)
                 sizes = np.minimum(bs, n - (step + np.arange(done)) * bs)
