@@ -17,6 +17,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from importlib import metadata
+from typing import Callable
 
 from dlcourse.frameworks import NAMES as FRAMEWORKS
 from dlcourse.frameworks import UNINSTALL_TRITON, triton_installed
@@ -147,9 +148,9 @@ def run_checks(train: bool = True) -> list[Check]:
     return checks
 
 
-def main(args) -> int:
-    if getattr(args, "classroom", False):
-        return classroom_main(args)
+def _checked(run: Callable[[], list[Check]], working: str, title: str, columns: tuple[str, ...],
+             states: dict[str, str]):
+    """Run the checks under a spinner (``working``), print them as one table; return ``(console, broken parts)``."""
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -157,16 +158,25 @@ def main(args) -> int:
     from dlcourse.console import console as make_console
 
     console = make_console()
-    with Console(stderr=True).status("checking Python, packages and each framework (import, one training step)..."):
-        checks = run_checks(train=not args.skip_training)
-    table = Table(title="dlcourse doctor")
-    for col in ("part", "status", "detail", "fix"):
+    with Console(stderr=True).status(working):
+        checks = run()
+    table = Table(title=title)
+    for col in columns:
         table.add_column(col)
     style = {OK: "green", WARN: "yellow", FAIL: "bold red"}
     for c in checks:
-        table.add_row(escape(c.part), f"[{style[c.status]}]{c.status}", escape(c.detail), escape(c.fix))
+        table.add_row(escape(c.part), f"[{style[c.status]}]{states.get(c.status, c.status)}", escape(c.detail),
+                      escape(c.fix))
     console.print(table)
-    broken = [c.part for c in checks if c.status == FAIL]
+    return console, [c.part for c in checks if c.status == FAIL]
+
+
+def main(args) -> int:
+    if getattr(args, "classroom", False):
+        return classroom_main(args)
+    console, broken = _checked(lambda: run_checks(train=not args.skip_training),
+                               "checking Python, packages and each framework (import, one training step)...",
+                               "dlcourse doctor", ("part", "status", "detail", "fix"), {})
     if broken:
         console.print(f"[bold red]{len(broken)} required part(s) broken: {', '.join(broken)}.")
         return 1
@@ -335,25 +345,14 @@ def classroom_checks(train: bool = True, timeout: float = CLASSROOM_TIMEOUT) -> 
 
 def classroom_main(args) -> int:
     """``dlcourse doctor --classroom``: exit code 0 when the laptop is ready for the day, 1 otherwise."""
-    from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    from dlcourse.console import console as make_console
-
-    console = make_console()
     train = not getattr(args, "skip_training", False)
-    with Console(stderr=True).status("vérification de ce poste pour la formation "
-                                     "(Python, disque, mémoire, un pas d'entraînement par framework, JupyterLab)..."):
-        checks = classroom_checks(train=train)
-    table = Table(title="dlcourse doctor --classroom : ce poste est-il prêt pour la formation ?")
-    for col in ("élément", "état", "détail", "correction"):
-        table.add_column(col)
-    style = {OK: "green", WARN: "yellow", FAIL: "bold red"}
-    for c in checks:
-        table.add_row(escape(c.part), f"[{style[c.status]}]{_STATE[c.status]}", escape(c.detail), escape(c.fix))
-    console.print(table)
-    broken = [c.part for c in checks if c.status == FAIL]
+    console, broken = _checked(lambda: classroom_checks(train=train),
+                               "vérification de ce poste pour la formation (Python, disque, mémoire, un pas "
+                               "d'entraînement par framework, JupyterLab)...",
+                               "dlcourse doctor --classroom : ce poste est-il prêt pour la formation ?",
+                               ("élément", "état", "détail", "correction"), _STATE)
     if broken:
         console.print(f"[bold red]{len(broken)} problème(s) à corriger avant la formation : "
                       f"{escape(', '.join(broken))}. Appliquez la correction de chaque ligne, puis relancez : "

@@ -259,8 +259,8 @@ def _umask() -> int:
     return mask
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` under a temporary name, renamed when complete (folders created).
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` under a temporary name, renamed when complete (folders created).
 
     The file gets the permissions any new file gets here (``0o666`` less the umask), not the
     temporary file's private ``0o600``.
@@ -268,13 +268,18 @@ def write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """:func:`write_bytes` of ``text`` in UTF-8."""
+    write_bytes(path, text.encode("utf-8"))
 
 
 def _copy(src: Path, dst: Path) -> None:

@@ -66,23 +66,16 @@ def _asset_files() -> dict[str, Path]:
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    from dlcourse.lessons.build import _umask
+
+    return _umask()
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` under a temporary name, renamed when complete (folders created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from dlcourse.lessons.build import write_bytes
+
+    write_bytes(path, data)
 
 
 def copy_assets(slides_dir: Path) -> Path:
