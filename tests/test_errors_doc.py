@@ -726,6 +726,50 @@ def _(tmp_path):
     return library(build_backbone, _entry("mobilenet_v3_small", "tensorflow"), tmp_path / "unused.h5", (28, 28, 3))
 
 
+# ----------------------------------------------------------------------------- training room
+def classroom_cli(tmp_path: Path, *args: str) -> tuple[int, str]:
+    """``dlcourse classroom ARGS`` in a subprocess, from ``tmp_path``."""
+    proc = subprocess.run([sys.executable, "-m", "dlcourse", "classroom", *args], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300, stdin=subprocess.DEVNULL)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, message_of(proc.stderr)
+
+
+@provokes("bundle-target-not-empty")
+def _(tmp_path):
+    (tmp_path / "cle").mkdir()
+    (tmp_path / "cle" / "a-moi.txt").write_text("x")
+    code, message = classroom_cli(tmp_path, "bundle", "cle", "--no-execute")
+    assert (tmp_path / "cle" / "a-moi.txt").read_text() == "x" and len(list((tmp_path / "cle").iterdir())) == 1
+    return code, message
+
+
+@provokes("bundle-not-enough-disk")
+def _(tmp_path):
+    from dlcourse.classroom import bundle
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(bundle, "free_bytes", lambda folder: 10_000_000)
+        mp.chdir(tmp_path)
+        code, message = library(lambda: bundle.create_bundle(tmp_path / "cle", execute=False,
+                                                            write=lambda line: None))
+    assert not (tmp_path / "cle").exists() and list(tmp_path.iterdir()) == []
+    return code, message
+
+
+@provokes("bundle-trainer-build")
+def _(tmp_path):
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "dlcourse-course.json").write_text('{"version": "trainer"}')
+    return classroom_cli(tmp_path, "bundle", "cle", "--lessons-from", "build")
+
+
+@provokes("bundle-not-a-bundle")
+def _(tmp_path):
+    (tmp_path / "cle").mkdir()
+    return classroom_cli(tmp_path, "verify", "cle")
+
+
 # ----------------------------------------------------------------------------- the tests
 def _params():
     out = []

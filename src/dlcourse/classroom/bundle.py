@@ -472,9 +472,9 @@ def create_bundle(target: Path, *, fast: bool = False, execute: bool = True, les
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+    from dlcourse.lessons.build import _umask
+
+    return _umask()
 
 
 # ----------------------------------------------------------------------------- manifest and verify
