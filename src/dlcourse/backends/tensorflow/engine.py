@@ -132,10 +132,11 @@ class Engine:
                 loss = loss + tf.add_n(model.losses)
             scaled = model.optimizer.scale_loss(loss)         # float16: the loss-scale optimizer's factor
         finite = tf.math.is_finite(loss)
+        variables = model.trainable_variables
+        grads = tape.gradient(scaled, variables)             # outside the condition: the graph optimizer sees it
 
         def update():
-            variables = model.trainable_variables
-            self._update(self.apply, tape.gradient(scaled, variables), variables)
+            self._update(self.apply, grads, variables)
             return tf.constant(True)
 
         tf.cond(finite, update, lambda: tf.constant(False))   # a non-finite loss is not applied
