@@ -301,11 +301,9 @@ def _slides(out: Path, log: Log) -> None:
 
 
 def _plan_and_glossary(out: Path, log: Log) -> None:
-    from dlcourse.lessons.glossaire import write_glossary
-    from dlcourse.lessons.plan import write_plan
+    from dlcourse.lessons.build import write_course_pages
 
-    written = write_plan(out) + write_glossary(out)
-    log.detail(", ".join(Path(p).name for p in written))
+    log.detail(", ".join(p.name for p in write_course_pages(out)))
 
 
 # ----------------------------------------------------------------------------- the bundle

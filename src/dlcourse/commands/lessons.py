@@ -152,7 +152,7 @@ def _cmd_open(args) -> int:
 
 
 def _cmd_build(args) -> int:
-    from dlcourse.lessons.build import build_lesson, clean_out_dir, copy_exercises
+    from dlcourse.lessons.build import build_lesson, clean_out_dir, copy_exercises, write_course_pages
     from dlcourse.lessons.catalogue import get_lesson, list_lessons
 
     lessons = [get_lesson(n) for n in args.chapters] if args.chapters else list_lessons()
@@ -160,7 +160,8 @@ def _cmd_build(args) -> int:
     if not args.chapters:
         clean_out_dir(out)
     version = "student" if args.student else "trainer"
-    _write_plan_and_glossary(out)
+    pages = write_course_pages(out)                          # first: a lesson without durations fails at once
+    print(f"wrote {', '.join(p.name for p in pages)} in {out}/", flush=True)
     for lesson in lessons:
         print(f"building chapter {lesson.number} ({lesson.path.name}, {version} version"
               f"{', fast mode' if args.fast else ''})...", flush=True)
@@ -177,15 +178,6 @@ def _cmd_build(args) -> int:
     if args.slides:
         print(f"slide decks in {out / 'slides'}/ (open an .html file in a browser; S shows the speaker notes)")
     return 0
-
-
-def _write_plan_and_glossary(out: Path) -> None:
-    """The course's plan (plan.md, plan.html) and glossary (glossaire.md, glossaire.html) in a build folder."""
-    from dlcourse.lessons.glossaire import glossary_path, write_glossary
-    from dlcourse.lessons.plan import write_plan
-
-    written = write_plan(out) + (write_glossary(out) if glossary_path().is_file() else [])
-    print(f"wrote {', '.join(p.name for p in written)} in {out}/", flush=True)
 
 
 def _cmd_plan(args) -> int:

@@ -351,6 +351,15 @@ def copy_exercises(out_dir: Path, student: bool, chapters: set[int] | None = Non
     return written + [marker]
 
 
+def write_course_pages(out_dir: Path) -> list[Path]:
+    """The course's timed plan (``plan.md``, ``plan.html``) and, when the course has one, its glossary
+    (``glossaire.md``, ``glossaire.html``) in a build folder; returns the files written."""
+    from dlcourse.lessons.glossaire import glossary_path, write_glossary
+    from dlcourse.lessons.plan import write_plan
+
+    return write_plan(out_dir) + (write_glossary(out_dir) if glossary_path().is_file() else [])
+
+
 def clean_out_dir(out_dir: Path) -> None:
     """Remove a previous build's notebooks, pages, exercises, quizzes and slides from ``out_dir`` (nothing else)."""
     out_dir = Path(out_dir)
@@ -363,6 +372,6 @@ def clean_out_dir(out_dir: Path) -> None:
     shutil.rmtree(out_dir / "slides", ignore_errors=True)
 
 
-__all__ = ["build_lesson", "copy_exercises", "clean_out_dir", "student_version", "trainer_version",
-           "inject_parameters", "execute", "read_notebook", "to_html", "DEFAULT_OUT", "DEFAULT_STUDENT_OUT",
+__all__ = ["build_lesson", "copy_exercises", "clean_out_dir", "write_course_pages", "student_version",
+           "trainer_version", "inject_parameters", "execute", "read_notebook", "to_html", "DEFAULT_OUT", "DEFAULT_STUDENT_OUT",
            "LessonExecutionError", "lessons_dir", "exercises_dir"]

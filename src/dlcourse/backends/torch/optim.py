@@ -108,12 +108,12 @@ def _optimizer(spec, groups, kernel) -> torch.optim.Optimizer:
 # below call it directly while the compiler is not loaded, and use the public calls once it is
 # (another library or the learner imported it) or when a hook is registered. Same update, same
 # state; ``tests/backends/test_torch_eager_optimizer.py`` proves it for every optimizer.
-_DISABLED = ("add_param_group", "zero_grad", "state_dict", "load_state_dict")
+_DISABLED = ("add_param_group", "state_dict", "load_state_dict")         # zero_grad: optimizer_zero_grad
 
 
 @contextlib.contextmanager
 def without_compiler():
-    """Within this block, ``torch.optim.Optimizer``'s ``add_param_group``, ``zero_grad``, ``state_dict`` and
+    """Within this block, ``torch.optim.Optimizer``'s constructor (``add_param_group``), ``state_dict`` and
     ``load_state_dict`` run without importing ``torch._dynamo`` (when it is not imported yet)."""
     if "torch._dynamo" in sys.modules:
         yield
